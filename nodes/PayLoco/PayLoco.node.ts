@@ -1,0 +1,28 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { operationProperties } from './actions/router';
+import { optionsProperty } from './engine/options';
+import { runOperation } from './engine/run';
+
+export class PayLoco implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'PayLoco',
+		name: 'payLoco',
+		icon: 'file:payloco.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		description: 'Cancel cards, void pre-authorizations and query transactions on the PayLoco payment gateway',
+		defaults: { name: 'PayLoco' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'payLocoApi', required: true }],
+		properties: [...operationProperties(), optionsProperty],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await runOperation(this);
+	}
+}

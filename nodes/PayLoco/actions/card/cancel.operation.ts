@@ -1,0 +1,72 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import type { PayLocoOperation } from '../operation';
+import { oneOf, optionalId, requiredId } from '../validate';
+
+/** The seed page's transType list. PAY is for payment cards, VCC for virtual credit cards. */
+export const TRANS_TYPES = [
+	'PAY',
+	'CREDIT_CARD',
+	'3D_PREAUTH_VOIDS',
+	'3D_PREAUTH_COMPLETION',
+	'REFUND',
+	'VOIDS',
+	'QUERY',
+	'TRANSFER',
+	'DOWNLOAD',
+	'REGISTRATION',
+	'FILEUPLOAD',
+	'INQUIRYREGISTRATIONSTATUS',
+	'AUTHORIZE',
+	'VCC',
+] as const;
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Card ID',
+		name: 'cardId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '1655900976772226',
+		description: 'PayLoco card ID (cardId) of the card to cancel permanently. Usually mapped from the alert, e.g. {{ $json.cardId }}.',
+	},
+	{
+		displayName: 'Request ID',
+		name: 'requestId',
+		type: 'string',
+		default: '',
+		placeholder: 'Leave empty to generate one',
+		description:
+			'Your unique ID for this cancellation (requestId). Leave empty to generate one that stays the same when n8n retries this execution, so a retry is never a second request.',
+	},
+	{
+		displayName: 'Transaction Type',
+		name: 'transType',
+		type: 'options',
+		options: TRANS_TYPES.map((value) => ({ name: value, value })),
+		default: 'PAY',
+		description: 'PayLoco transType: PAY for payment cards, VCC for virtual credit cards',
+	},
+];
+
+export const cancelCard: PayLocoOperation = {
+	resource: 'card',
+	value: 'cancel',
+	name: 'Cancel',
+	action: 'Cancel a card',
+	description: 'Permanently cancel an issued card so it can no longer be used. This cannot be undone.',
+	path: '/v1/issuing/cards/cancel',
+	idField: 'requestId',
+	changesState: true,
+	echo: ['cardId', 'requestId'],
+	properties,
+	build(item) {
+		return {
+			transType: oneOf('transType', item.text('transType') || 'PAY', TRANS_TYPES),
+			accessType: 's2s',
+			cardId: requiredId('cardId', item.text('cardId')),
+			requestId: optionalId('requestId', item.text('requestId')) || item.generatedId(),
+		};
+	},
+};

@@ -1,0 +1,129 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+import { rfc3339 } from '../../signing';
+import type { PayLocoOperation } from '../operation';
+import { amount, currency, httpUrl, optionalId, recentTime, requiredId } from '../validate';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Merchant Order ID',
+		name: 'merchantOrderId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '20230105586637641001',
+		description:
+			'Your new, unique order ID for this void (merchantOrderId). Reuse the same value to retry the same void; never a new one.',
+	},
+	{
+		displayName: 'Original Merchant Order ID',
+		name: 'oriMerchantOrderId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '20230105586637641000',
+		description: 'Merchant order ID of the pre-authorization to void (oriMerchantOrderId)',
+	},
+	{
+		displayName: 'Currency',
+		name: 'currency',
+		type: 'string',
+		required: true,
+		default: 'USD',
+		placeholder: 'USD',
+		description: 'ISO 4217 letter code of the original pre-authorization (currency), e.g. USD, CNY, EUR',
+	},
+	{
+		displayName: 'Amount',
+		name: 'transAmt',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '100.01',
+		description: 'Amount of the original pre-authorization as a decimal string (transAmt), e.g. 100.01',
+	},
+	{
+		displayName: 'Merchant Order Time',
+		name: 'merchantOrderTime',
+		type: 'string',
+		default: '',
+		placeholder: '2024-07-18T17:19:59.740+08:00',
+		description:
+			'RFC 3339 time of this void order (merchantOrderTime), within 2 minutes of now. Leave empty to use the time the request is sent.',
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		options: [
+			{
+				displayName: 'Notify URL',
+				name: 'notifyUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'https://n8n.example.com/webhook/payloco',
+				description: 'Where PayLoco posts the final result (notifyUrl), e.g. a PayLoco Trigger webhook URL',
+			},
+			{
+				displayName: 'Original PayLoco Order ID',
+				name: 'oriOrderId',
+				type: 'string',
+				default: '',
+				placeholder: 'TR1654008732742455296',
+				description: "PayLoco's order ID of the pre-authorization (oriOrderId), if you have it",
+			},
+			{
+				displayName: 'Merchant Extension',
+				name: 'reqReserved',
+				type: 'string',
+				default: '',
+				description: 'Free text kept with the order (reqReserved); any language',
+			},
+			{
+				displayName: 'Reserved',
+				name: 'reserved',
+				type: 'string',
+				default: '',
+				description: 'Reserved field (reserved)',
+			},
+		],
+	},
+];
+
+export const preAuthVoid: PayLocoOperation = {
+	resource: 'payment',
+	value: 'preAuthVoid',
+	name: 'Void Pre-Authorization',
+	action: 'Void a pre-authorization',
+	description: 'Void (cancel) a card pre-authorization and release the held funds. This moves money and cannot be undone.',
+	path: '/v1/payments/open/api/preAuthVoid',
+	idField: 'merchantOrderId',
+	changesState: true,
+	echo: ['merchantOrderId', 'oriMerchantOrderId'],
+	properties,
+	build(item) {
+		const currencyCode = currency('currency', item.text('currency'));
+		const body: IDataObject = {
+			merchantOrderId: requiredId('merchantOrderId', item.text('merchantOrderId')),
+			currency: currencyCode,
+			transAmt: amount('transAmt', item.text('transAmt'), currencyCode),
+			oriMerchantOrderId: requiredId('oriMerchantOrderId', item.text('oriMerchantOrderId')),
+		};
+		const orderTime = item.text('merchantOrderTime');
+		if (orderTime) body.merchantOrderTime = recentTime('merchantOrderTime', orderTime);
+		const extra = (item.value('additionalFields') ?? {}) as IDataObject;
+		const text = (name: string) => String(extra[name] ?? '').trim();
+		if (text('notifyUrl')) body.notifyUrl = httpUrl('notifyUrl', text('notifyUrl'));
+		if (text('oriOrderId')) body.oriOrderId = optionalId('oriOrderId', text('oriOrderId'));
+		if (text('reqReserved')) body.reqReserved = text('reqReserved');
+		if (text('reserved')) body.reserved = text('reserved');
+		return body;
+	},
+	stampOnFirstSend(body, now) {
+		// Stamped when first sent, not when built: a long batch would otherwise send stale times.
+		// Retries keep it, because it is the void order's own time.
+		if (!body.merchantOrderTime) body.merchantOrderTime = rfc3339(now);
+	},
+};

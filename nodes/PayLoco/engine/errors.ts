@@ -1,0 +1,74 @@
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
+
+import { InputError } from '../actions/validate';
+import type { PayLocoOperation } from '../actions/operation';
+import { Fault, Refusal } from './faults';
+
+/** Turns what went wrong with one item into the n8n error an operator sees, and its Continue On Fail item. */
+
+export interface ItemFailure {
+	error: NodeOperationError | NodeApiError;
+	json: IDataObject;
+}
+
+function sentIds(op: PayLocoOperation, body: IDataObject | undefined): IDataObject {
+	return Object.fromEntries(op.echo.filter((f) => body?.[f] !== undefined).map((f) => [f, body?.[f]]));
+}
+
+function unknownOutcomeAdvice(op: PayLocoOperation, body: IDataObject | undefined): string {
+	const id = op.idField ? `${op.idField} ${String(body?.[op.idField] ?? '')}` : '';
+	if (!op.changesState) return 'Nothing was changed by this call. Run it again.';
+	const query =
+		op.idField === 'merchantOrderId'
+			? `Check the result with Payment > Query Transaction for merchantOrderId ${String(body?.merchantOrderId ?? '')}`
+			: 'Check the card in PayLoco';
+	return `${query} before acting again. Do not resend under a new ID: re-running this item reuses ${id}, so PayLoco can recognise it as the same request.`;
+}
+
+export function describeFailure(
+	node: INode,
+	op: PayLocoOperation,
+	itemIndex: number,
+	cause: unknown,
+	body: IDataObject | undefined,
+	attempts: number,
+): ItemFailure {
+	const ids = sentIds(op, body);
+	const where = ` [item ${itemIndex}]`;
+	if (cause instanceof InputError) {
+		const error = new NodeOperationError(node, `${cause.message}${where}`, {
+			itemIndex,
+			description: `Field "${cause.field}" of item ${itemIndex} is not valid. Nothing was sent to PayLoco for this item.`,
+		});
+		return { error, json: { error: error.message, field: cause.field, success: false, sent: false } };
+	}
+	if (cause instanceof Refusal) {
+		const clock = cause.isClockSkew
+			? " PayLoco says the requestTime is outside its 2-minute window: this n8n server's clock is probably wrong. Sync it (NTP) and run again."
+			: '';
+		const error = new NodeApiError(node, cause.reply as JsonObject, {
+			itemIndex,
+			message: `PayLoco refused item ${itemIndex}: ${cause.code} ${cause.payLocoMessage}`.trim(),
+			description: `traceId ${cause.traceId ?? '(none)'}; status ${cause.status ?? '(none)'}. Quote the traceId to PayLoco support.${clock}`,
+		});
+		const json: IDataObject = { error: error.message, success: false, status: cause.status ?? 'FAILED', code: cause.code };
+		json.message = cause.payLocoMessage;
+		if (cause.traceId) json.traceId = cause.traceId;
+		return { error, json: { ...json, ...ids, attempts } };
+	}
+	if (cause instanceof Fault) {
+		const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+		const advice = cause.details.outcomeUnknown
+			? unknownOutcomeAdvice(op, body)
+			: 'PayLoco did not apply this request. Fix the cause and run again.';
+		const error = new NodeOperationError(node, `${cause.message}${tries}${where}`, { itemIndex, description: advice });
+		const json: IDataObject = { error: error.message, success: false, fault: cause.kind, outcomeUnknown: cause.details.outcomeUnknown };
+		if (cause.details.httpStatus) json.httpStatus = cause.details.httpStatus;
+		return { error, json: { ...json, ...ids, attempts } };
+	}
+	// Anything else is a bug or an n8n-internal failure: keep its message only, never its fields.
+	const message = cause instanceof Error ? cause.message : String(cause);
+	const error = new NodeOperationError(node, `${message}${where}`, { itemIndex });
+	return { error, json: { error: error.message, success: false, ...ids, attempts } };
+}

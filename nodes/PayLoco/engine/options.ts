@@ -1,0 +1,97 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+export interface RunOptions {
+	concurrency: number;
+	batchInterval: number;
+	timeout: number;
+	retry: boolean;
+	maxAttempts: number;
+	verifyResponses: boolean;
+}
+
+export const DEFAULTS: RunOptions = {
+	concurrency: 4,
+	batchInterval: 0,
+	timeout: 30_000,
+	retry: true,
+	maxAttempts: 3,
+	verifyResponses: true,
+};
+
+/** The `options` collection, shared by every operation. */
+export const optionsProperty: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Batch Interval (Ms)',
+			name: 'batchInterval',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: DEFAULTS.batchInterval,
+			description:
+				'Pause between batches of requests, in milliseconds, to stay under rate limits. With a pause, items are sent in batches of Concurrency. 0 sends each item as soon as a slot is free.',
+		},
+		{
+			displayName: 'Concurrency',
+			name: 'concurrency',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 64 },
+			default: DEFAULTS.concurrency,
+			description: 'How many requests may be in flight at once. Output order always follows input order.',
+		},
+		{
+			displayName: 'Max Attempts',
+			name: 'maxAttempts',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 10 },
+			default: DEFAULTS.maxAttempts,
+			description: 'Attempts per item, counting the first, when Retry Transient Failures is on',
+			displayOptions: { show: { retry: [true] } },
+		},
+		{
+			displayName: 'Retry Transient Failures',
+			name: 'retry',
+			type: 'boolean',
+			default: DEFAULTS.retry,
+			description:
+				'Whether to retry connection errors, timeouts, HTTP 5xx and 429 (honouring Retry-After) with backoff. Every retry sends the same request ID with a fresh requestTime and signature; PayLoco refusals are never retried.',
+		},
+		{
+			displayName: 'Timeout (Ms)',
+			name: 'timeout',
+			type: 'number',
+			typeOptions: { minValue: 1000 },
+			default: DEFAULTS.timeout,
+			description: 'How long to wait for each response, in milliseconds',
+		},
+		{
+			displayName: 'Verify Response Signature',
+			name: 'verifyResponses',
+			type: 'boolean',
+			default: DEFAULTS.verifyResponses,
+			description:
+				"Whether to check PayLoco's signature on every response with the platform public key. Turn off only for testing: an unverified answer could be forged.",
+		},
+	],
+};
+
+function clamp(value: unknown, min: number, max: number, fallback: number): number {
+	const n = Number(value);
+	return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.floor(n))) : fallback;
+}
+
+export function readOptions(fns: IExecuteFunctions): RunOptions {
+	const raw = fns.getNodeParameter('options', 0, {}) as IDataObject;
+	return {
+		concurrency: clamp(raw.concurrency, 1, 64, DEFAULTS.concurrency),
+		batchInterval: clamp(raw.batchInterval, 0, 3_600_000, DEFAULTS.batchInterval),
+		timeout: clamp(raw.timeout, 1000, 600_000, DEFAULTS.timeout),
+		retry: raw.retry === undefined ? DEFAULTS.retry : raw.retry === true,
+		maxAttempts: clamp(raw.maxAttempts, 1, 10, DEFAULTS.maxAttempts),
+		verifyResponses: raw.verifyResponses === undefined ? DEFAULTS.verifyResponses : raw.verifyResponses === true,
+	};
+}

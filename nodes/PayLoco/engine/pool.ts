@@ -1,0 +1,27 @@
+import { sleep } from 'n8n-workflow';
+
+/**
+ * Runs `work` for each index with at most `concurrency` in flight. With an interval, indexes go
+ * in batches of `concurrency` with a pause between batches (like the HTTP Request node's
+ * batching). `shouldStop` is checked before each start, so a failing run launches nothing new.
+ */
+export async function forEachLimited(
+	indexes: number[],
+	concurrency: number,
+	intervalMs: number,
+	work: (index: number) => Promise<void>,
+	shouldStop: () => boolean,
+): Promise<void> {
+	if (intervalMs > 0) {
+		for (let start = 0; start < indexes.length && !shouldStop(); start += concurrency) {
+			if (start > 0) await sleep(intervalMs);
+			await Promise.all(indexes.slice(start, start + concurrency).map(work));
+		}
+		return;
+	}
+	let next = 0;
+	const worker = async () => {
+		while (next < indexes.length && !shouldStop()) await work(indexes[next++]);
+	};
+	await Promise.all(Array.from({ length: Math.min(concurrency, indexes.length) }, worker));
+}

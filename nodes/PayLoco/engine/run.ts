@@ -1,0 +1,168 @@
+import { NodeOperationError, sleep } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { createHash, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+import type { ItemReader, PayLocoOperation } from '../actions/operation';
+import { findOperation } from '../actions/router';
+import { InputError } from '../actions/validate';
+import { platformPublicKeyText, resolveBaseUrl } from '../environment';
+import type { PayLocoCredentials } from '../environment';
+import { loadPrivateKey, loadPublicKey } from '../signing';
+import { CREDENTIAL, postToPayLoco } from '../transport/request';
+import { describeFailure } from './errors';
+import type { ItemFailure } from './errors';
+import { Fault } from './faults';
+import { readOptions } from './options';
+import type { RunOptions } from './options';
+import { forEachLimited } from './pool';
+import { readReply } from './reply';
+import { backoffMs } from './retry';
+
+/**
+ * The one per-item loop every operation shares: build and validate every item before anything
+ * is sent, then send with bounded concurrency and safe retries, and keep output in input order.
+ */
+export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = fns.getInputData();
+	const resource = fns.getNodeParameter('resource', 0) as string;
+	const operation = fns.getNodeParameter('operation', 0) as string;
+	const op = findOperation(resource, operation);
+	if (!op) throw new NodeOperationError(fns.getNode(), `Unknown operation "${resource} / ${operation}"`);
+	const options = readOptions(fns);
+	const platformKey = await prepareCredential(fns, options);
+	const continueOnFail = fns.continueOnFail();
+
+	const results: INodeExecutionData[] = new Array(items.length);
+	const bodies = buildAll(fns, op, items.length, (i, failure) => {
+		if (!continueOnFail) throw failure.error;
+		results[i] = { json: failure.json, pairedItem: { item: i } };
+	});
+
+	let firstFailure: { index: number; failure: ItemFailure } | undefined;
+	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));
+	await forEachLimited(
+		toSend,
+		options.concurrency,
+		options.batchInterval,
+		async (i) => {
+			const body = bodies[i] as IDataObject;
+			const { outcome, attempts, error } = await callWithRetries(fns, op, body, options, platformKey);
+			if (!error) {
+				results[i] = { json: { ...outcome, ...echo(op, body), attempts }, pairedItem: { item: i } };
+				return;
+			}
+			const failure = describeFailure(fns.getNode(), op, i, error, body, attempts);
+			if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
+			else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
+		},
+		() => firstFailure !== undefined,
+	);
+	if (firstFailure) throw firstFailure.failure.error;
+	return [results];
+}
+
+function echo(op: PayLocoOperation, body: IDataObject): IDataObject {
+	return Object.fromEntries(op.echo.filter((f) => body[f] !== undefined).map((f) => [f, body[f]]));
+}
+
+/** Key and URL problems stop the whole run before any item is sent; they are the credential's, not an item's. */
+async function prepareCredential(fns: IExecuteFunctions, options: RunOptions): Promise<KeyObject | undefined> {
+	const credentials = (await fns.getCredentials(CREDENTIAL)) as unknown as PayLocoCredentials;
+	try {
+		resolveBaseUrl(credentials);
+		loadPrivateKey(credentials.privateKey);
+		if (!options.verifyResponses) {
+			fns.addExecutionHints?.({
+				message: 'Response signatures are not verified (option "Verify Response Signature" is off): a forged or altered answer would be accepted.',
+				type: 'warning',
+				location: 'outputPane',
+			});
+			return undefined;
+		}
+		const text = platformPublicKeyText(credentials);
+		if (!text) {
+			throw Object.assign(new Error('PayLoco Platform Public Key is empty, so responses cannot be verified. Paste the key PayLoco gave you, or turn off "Verify Response Signature" in the node options.'), { field: 'platformPublicKey' });
+		}
+		return loadPublicKey(text);
+	} catch (error) {
+		throw new NodeOperationError(fns.getNode(), `PayLoco API credential: ${(error as Error).message}`, {
+			description: 'Open the PayLoco API credential and fix it. Nothing was sent to PayLoco.',
+		});
+	}
+}
+
+function itemReader(fns: IExecuteFunctions, itemIndex: number, generatedId: (i: number) => string): ItemReader {
+	const value = (field: string) => fns.getNodeParameter(field, itemIndex, '') as unknown;
+	return {
+		itemIndex,
+		value,
+		text(field) {
+			const v = value(field);
+			if (v === undefined || v === null) return '';
+			return (typeof v === 'object' ? JSON.stringify(v) : String(v)).trim();
+		},
+		generatedId: () => generatedId(itemIndex),
+	};
+}
+
+/**
+ * Generated request IDs hash the execution, the node, the node's run and the item: n8n's Retry
+ * On Fail reruns the node in the same execution and run, so it resends the same IDs.
+ */
+function idGenerator(fns: IExecuteFunctions): (itemIndex: number) => string {
+	const executionId = fns.getExecutionId?.() || randomUUID();
+	const node = fns.getNode();
+	const runIndex = Number(fns.getWorkflowDataProxy?.(0)?.$runIndex ?? 0);
+	const seed = `${executionId}|${node.id || node.name}|${runIndex}`;
+	return (i) => `n8n${createHash('sha256').update(`${seed}|${i}`).digest('hex').slice(0, 29)}`;
+}
+
+function buildAll(
+	fns: IExecuteFunctions,
+	op: PayLocoOperation,
+	count: number,
+	onFailure: (i: number, failure: ItemFailure) => void,
+): Array<IDataObject | undefined> {
+	const generatedId = idGenerator(fns);
+	const firstUse = new Map<string, number>();
+	const bodies: Array<IDataObject | undefined> = [];
+	for (let i = 0; i < count; i++) {
+		try {
+			const body = op.build(itemReader(fns, i, generatedId));
+			const id = op.idField ? String(body[op.idField]) : undefined;
+			if (op.idField && id !== undefined) {
+				const earlier = firstUse.get(id);
+				if (earlier !== undefined) {
+					throw new InputError(op.idField, `${op.idField} "${id}" is already used by item ${earlier}; every request needs its own ID.`);
+				}
+				firstUse.set(id, i);
+			}
+			bodies.push(body);
+		} catch (error) {
+			bodies.push(undefined);
+			onFailure(i, describeFailure(fns.getNode(), op, i, error, undefined, 0));
+		}
+	}
+	return bodies;
+}
+
+async function callWithRetries(
+	fns: IExecuteFunctions,
+	op: PayLocoOperation,
+	body: IDataObject,
+	options: RunOptions,
+	platformKey: KeyObject | undefined,
+): Promise<{ outcome?: IDataObject; attempts: number; error?: unknown }> {
+	op.stampOnFirstSend?.(body, new Date());
+	for (let attempts = 1; ; attempts++) {
+		try {
+			const reply = await postToPayLoco(fns, op.path, body, options.timeout);
+			return { outcome: readReply(reply, platformKey), attempts };
+		} catch (error) {
+			const retry = error instanceof Fault && error.details.retryable && options.retry && attempts < options.maxAttempts;
+			if (!retry) return { attempts, error };
+			await sleep(backoffMs(attempts, error));
+		}
+	}
+}

@@ -1,0 +1,97 @@
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+
+import { Fault } from '../engine/faults';
+
+/** The only place the node talks HTTP. Signing happens in the credential's `authenticate`. */
+
+export interface RawReply {
+	statusCode: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: Buffer;
+}
+
+export const CREDENTIAL = 'payLocoApi';
+
+function toBuffer(body: unknown): Buffer {
+	if (Buffer.isBuffer(body)) return body;
+	if (body instanceof ArrayBuffer) return Buffer.from(body);
+	if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+	if (typeof body === 'string') return Buffer.from(body, 'utf8');
+	if (body === undefined || body === null) return Buffer.alloc(0);
+	return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+function lowerCaseKeys(headers: unknown): RawReply['headers'] {
+	const out: RawReply['headers'] = {};
+	for (const [name, value] of Object.entries((headers ?? {}) as Record<string, unknown>)) {
+		out[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : value === undefined ? undefined : String(value);
+	}
+	return out;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_BAD_RESPONSE', 'HPE_INVALID_CONSTANT']);
+
+function errorCode(error: unknown): string {
+	const e = error as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
+	return String(e?.code ?? e?.cause?.code ?? '');
+}
+
+/**
+ * Rebuilds a transport error from its code alone. n8n's and axios's errors carry the request
+ * config, whose headers hold the signature; none of that may reach the node's output or logs.
+ */
+function toFault(error: unknown): Fault {
+	const code = errorCode(error);
+	const message = String((error as { message?: unknown })?.message ?? '');
+	if (CONNECTION_CODES.has(code)) {
+		return new Fault('connection', `Could not connect to PayLoco (${code}); nothing was sent`, { retryable: true, outcomeUnknown: false });
+	}
+	if (DNS_CODES.has(code)) {
+		return new Fault('dns', `Could not resolve PayLoco's host name (${code}); nothing was sent`, { retryable: true, outcomeUnknown: false });
+	}
+	if (TIMEOUT_CODES.has(code) || /timeout|timed out/i.test(message)) {
+		return new Fault('timeout', 'PayLoco did not answer within the timeout; the request may have been applied', {
+			retryable: true,
+			outcomeUnknown: true,
+		});
+	}
+	if (RESET_CODES.has(code) || /socket hang up|aborted|reset/i.test(message)) {
+		return new Fault('reset', `The connection to PayLoco was cut before its answer arrived (${code || 'socket closed'}); the request may have been applied`, {
+			retryable: true,
+			outcomeUnknown: true,
+		});
+	}
+	return new Fault('connection', `The request to PayLoco failed (${code || 'network error'}); the request may have been applied`, {
+		retryable: true,
+		outcomeUnknown: true,
+	});
+}
+
+/** POSTs a body; the credential stamps `requestTime`, serializes once, signs and sets the header. */
+export async function postToPayLoco(fns: IExecuteFunctions, path: string, body: IDataObject, timeout: number): Promise<RawReply> {
+	const request: IHttpRequestOptions = {
+		method: 'POST',
+		url: path,
+		body: { ...body },
+		timeout,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		encoding: 'arraybuffer',
+		json: false,
+	};
+	let response: { statusCode?: number; status?: number; headers?: unknown; body?: unknown };
+	try {
+		response = await fns.helpers.httpRequestWithAuthentication.call(fns, CREDENTIAL, request);
+	} catch (error) {
+		if (error instanceof Error && /^(KeyError|SettingsError)$/.test(error.name)) throw error;
+		throw toFault(error);
+	}
+	return {
+		statusCode: Number(response.statusCode ?? response.status ?? 0),
+		headers: lowerCaseKeys(response.headers),
+		body: toBuffer(response.body),
+	};
+}
