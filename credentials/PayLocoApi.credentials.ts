@@ -15,7 +15,7 @@ export class PayLocoApi implements ICredentialType {
 
 	displayName = 'PayLoco API';
 
-	icon: Icon = 'file:payloco.svg';
+	icon: Icon = { light: 'file:payloco.svg', dark: 'file:payloco.dark.svg' };
 
 	documentationUrl = 'https://github.com/n8n-nodes-payloco/n8n-nodes-payloco#credential';
 
@@ -80,7 +80,7 @@ export class PayLocoApi implements ICredentialType {
 			displayName: 'PayLoco Platform Public Key',
 			name: 'platformPublicKey',
 			type: 'string',
-			typeOptions: { password: true, rows: 4 },
+			typeOptions: { rows: 4 },
 			default: '',
 			placeholder: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA...',
 			description:

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 
 import { KeyError, loadPrivateKey, loadPublicKey, signBody, signBytes, signRequest, verifyBytes, rfc3339 } from '../nodes/PayLoco/signing';
 import type { KeyProblem } from '../nodes/PayLoco/signing';
+import { PAYLOCO_TEST_PLATFORM_SPKI } from '../nodes/PayLoco/environment';
 import { openssl, opensslVerify, selfSignedCertificate } from './helpers/openssl';
 import { rsaKeyPair } from './helpers/keys';
 
@@ -132,8 +133,7 @@ describe('platform public key forms', () => {
 	});
 
 	it("accepts PayLoco's published test key", () => {
-		const { DEV_PLATFORM_PUBLIC_KEY } = jest.requireActual('../nodes/PayLoco/environment');
-		expect(loadPublicKey(DEV_PLATFORM_PUBLIC_KEY).asymmetricKeyDetails?.modulusLength).toBe(2048);
+		expect(loadPublicKey(PAYLOCO_TEST_PLATFORM_SPKI).asymmetricKeyDetails?.modulusLength).toBe(2048);
 	});
 });
 

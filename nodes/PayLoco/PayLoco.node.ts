@@ -9,7 +9,7 @@ export class PayLoco implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PayLoco',
 		name: 'payLoco',
-		icon: 'file:payloco.svg',
+		icon: { light: 'file:payloco.svg', dark: 'file:payloco.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',

@@ -9,7 +9,7 @@ export const HOSTS = {
 } as const;
 
 /** PayLoco's published test platform public key (bare Base64 SPKI), used for `dev` when none is set. */
-export const DEV_PLATFORM_PUBLIC_KEY =
+export const PAYLOCO_TEST_PLATFORM_SPKI =
 	'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAgAuG27kWX9WFmVnlZvDoZhxUhupkA3mbPeIlqTjY6KmrTl6jd6GA708OHN0NRZcHEHApT7fGOUIKwBhMmWwZinDq7D6bQ0F1Br5o/XvOt3uyJfwi5diyS0Eh24oQPexxn3bGPS8csGoA+gPPnnscux+Lh2ZJALJc3J1kYHy/90b81vSX0wAtX/GVKHtWeLqnG3du93PcMBpgd4P++bG/CsV8IozyiZZ7QOlFQcHBeZZkGGvPllvz/x2BjlJQQcJFpYc16nWm30qALzj4r4qPyzSYAwQZHtWs47LDgfHRs9dHnZoF+qQsDjrHvvpoeaAUtotbqTaK/gWlEuJj8QhGwwIDAQAB';
 
 export type Environment = 'dev' | 'uat' | 'custom';
@@ -51,12 +51,8 @@ export function resolveBaseUrl(credentials: Pick<PayLocoCredentials, 'environmen
 	}
 	const text = String(credentials.baseUrl ?? '').trim();
 	if (!text) throw new SettingsError('baseUrl', 'Base URL is empty. For production, enter the gateway URL PayLoco gave you, including /gateway.');
-	let url: URL;
-	try {
-		url = new URL(text);
-	} catch {
-		throw new SettingsError('baseUrl', 'Base URL is not a URL. Expected e.g. https://gate.example.com/gateway.');
-	}
+	const url = URL.canParse(text) ? new URL(text) : undefined;
+	if (!url) throw new SettingsError('baseUrl', 'Base URL is not a URL. Expected e.g. https://gate.example.com/gateway.');
 	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
 		throw new SettingsError(
 			'baseUrl',
@@ -73,5 +69,5 @@ export function resolveBaseUrl(credentials: Pick<PayLocoCredentials, 'environmen
 export function platformPublicKeyText(credentials: Pick<PayLocoCredentials, 'environment' | 'platformPublicKey'>): string | undefined {
 	const own = String(credentials.platformPublicKey ?? '').trim();
 	if (own) return own;
-	return (credentials.environment ?? 'dev') === 'dev' ? DEV_PLATFORM_PUBLIC_KEY : undefined;
+	return (credentials.environment ?? 'dev') === 'dev' ? PAYLOCO_TEST_PLATFORM_SPKI : undefined;
 }

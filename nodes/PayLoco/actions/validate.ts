@@ -22,7 +22,7 @@ export function requiredId(field: string, value: string, max = MAX_ID_LENGTH): s
 
 export function optionalId(field: string, value: string, max = MAX_ID_LENGTH): string {
 	if (value.length > max) throw new InputError(field, `${field} is ${value.length} characters long; at most ${max} are allowed.`);
-	if (/[\u0000-\u001f\u007f]/.test(value)) throw new InputError(field, `${field} contains control characters (line breaks or tabs).`);
+	if (/\p{Cc}/u.test(value)) throw new InputError(field, `${field} contains control characters (line breaks or tabs).`);
 	return value;
 }
 
@@ -68,12 +68,7 @@ export function recentTime(field: string, value: string, now: Date = new Date())
 }
 
 export function httpUrl(field: string, value: string): string {
-	let url: URL | undefined;
-	try {
-		url = new URL(value);
-	} catch {
-		url = undefined;
-	}
+	const url = URL.canParse(value) ? new URL(value) : undefined;
 	if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
 		throw new InputError(field, `${field} must be an http(s) URL that PayLoco can reach; got "${value.slice(0, 60)}".`);
 	}

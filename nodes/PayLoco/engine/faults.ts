@@ -4,6 +4,7 @@
  */
 
 export type FaultKind =
+	| 'settings'
 	| 'connection'
 	| 'dns'
 	| 'timeout'

@@ -31,7 +31,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'batchInterval',
 			type: 'number',
 			typeOptions: { minValue: 0 },
-			default: DEFAULTS.batchInterval,
+			default: 0,
 			description:
 				'Pause between batches of requests, in milliseconds, to stay under rate limits. With a pause, items are sent in batches of Concurrency. 0 sends each item as soon as a slot is free.',
 		},
@@ -40,7 +40,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'concurrency',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 64 },
-			default: DEFAULTS.concurrency,
+			default: 4,
 			description: 'How many requests may be in flight at once. Output order always follows input order.',
 		},
 		{
@@ -48,7 +48,7 @@ export const optionsProperty: INodeProperties = {
 			name: 'maxAttempts',
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 10 },
-			default: DEFAULTS.maxAttempts,
+			default: 3,
 			description: 'Attempts per item, counting the first, when Retry Transient Failures is on',
 			displayOptions: { show: { retry: [true] } },
 		},
@@ -56,7 +56,7 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Retry Transient Failures',
 			name: 'retry',
 			type: 'boolean',
-			default: DEFAULTS.retry,
+			default: true,
 			description:
 				'Whether to retry connection errors, timeouts, HTTP 5xx and 429 (honouring Retry-After) with backoff. Every retry sends the same request ID with a fresh requestTime and signature; PayLoco refusals are never retried.',
 		},
@@ -65,14 +65,14 @@ export const optionsProperty: INodeProperties = {
 			name: 'timeout',
 			type: 'number',
 			typeOptions: { minValue: 1000 },
-			default: DEFAULTS.timeout,
+			default: 30000,
 			description: 'How long to wait for each response, in milliseconds',
 		},
 		{
 			displayName: 'Verify Response Signature',
 			name: 'verifyResponses',
 			type: 'boolean',
-			default: DEFAULTS.verifyResponses,
+			default: true,
 			description:
 				"Whether to check PayLoco's signature on every response with the platform public key. Turn off only for testing: an unverified answer could be forged.",
 		},

@@ -6,9 +6,9 @@ import type { KeyObject } from 'node:crypto';
 import type { ItemReader, PayLocoOperation } from '../actions/operation';
 import { findOperation } from '../actions/router';
 import { InputError } from '../actions/validate';
-import { platformPublicKeyText, resolveBaseUrl } from '../environment';
+import { platformPublicKeyText } from '../environment';
 import type { PayLocoCredentials } from '../environment';
-import { loadPrivateKey, loadPublicKey } from '../signing';
+import { checkCredentials, loadPublicKey } from '../signing';
 import { CREDENTIAL, postToPayLoco } from '../transport/request';
 import { describeFailure } from './errors';
 import type { ItemFailure } from './errors';
@@ -70,8 +70,7 @@ function echo(op: PayLocoOperation, body: IDataObject): IDataObject {
 async function prepareCredential(fns: IExecuteFunctions, options: RunOptions): Promise<KeyObject | undefined> {
 	const credentials = (await fns.getCredentials(CREDENTIAL)) as unknown as PayLocoCredentials;
 	try {
-		resolveBaseUrl(credentials);
-		loadPrivateKey(credentials.privateKey);
+		checkCredentials(credentials);
 		if (!options.verifyResponses) {
 			fns.addExecutionHints?.({
 				message: 'Response signatures are not verified (option "Verify Response Signature" is off): a forged or altered answer would be accepted.',

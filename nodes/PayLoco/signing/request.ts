@@ -26,6 +26,13 @@ export interface SignedBody {
 
 const MAX_MERCHANT_ID = 32;
 
+/** Everything about a credential that can be checked without sending: IDs, base URL, the key. */
+export function checkCredentials(credentials: PayLocoCredentials): void {
+	resolveBaseUrl(credentials);
+	checkSettings(credentials);
+	loadPrivateKey(credentials.privateKey);
+}
+
 function checkSettings(credentials: PayLocoCredentials): void {
 	const merchantId = String(credentials.merchantId ?? '').trim();
 	if (!merchantId) throw new SettingsError('merchantId', 'Merchant ID is empty in the PayLoco API credential.');

@@ -35,8 +35,9 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', '
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_BAD_RESPONSE', 'HPE_INVALID_CONSTANT']);
 
 function errorCode(error: unknown): string {
-	const e = error as { code?: unknown; cause?: { code?: unknown }; message?: unknown };
-	return String(e?.code ?? e?.cause?.code ?? '');
+	// n8n wraps network errors in a NodeApiError whose httpCode is the socket error code.
+	const e = error as { code?: unknown; httpCode?: unknown; cause?: { code?: unknown }; message?: unknown };
+	return String(e?.code ?? e?.httpCode ?? e?.cause?.code ?? '');
 }
 
 /**
@@ -46,6 +47,10 @@ function errorCode(error: unknown): string {
 function toFault(error: unknown): Fault {
 	const code = errorCode(error);
 	const message = String((error as { message?: unknown })?.message ?? '');
+	// The credential's own checks (key, base URL) fail before anything is sent; their messages are ours.
+	if (error instanceof Error && (error.name === 'KeyError' || error.name === 'SettingsError')) {
+		return new Fault('settings', `PayLoco API credential: ${message}; nothing was sent`, { retryable: false, outcomeUnknown: false });
+	}
 	if (CONNECTION_CODES.has(code)) {
 		return new Fault('connection', `Could not connect to PayLoco (${code}); nothing was sent`, { retryable: true, outcomeUnknown: false });
 	}
@@ -86,7 +91,6 @@ export async function postToPayLoco(fns: IExecuteFunctions, path: string, body: 
 	try {
 		response = await fns.helpers.httpRequestWithAuthentication.call(fns, CREDENTIAL, request);
 	} catch (error) {
-		if (error instanceof Error && /^(KeyError|SettingsError)$/.test(error.name)) throw error;
 		throw toFault(error);
 	}
 	return {

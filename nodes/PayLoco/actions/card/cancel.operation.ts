@@ -29,7 +29,7 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '1655900976772226',
-		description: 'PayLoco card ID (cardId) of the card to cancel permanently. Usually mapped from the alert, e.g. {{ $json.cardId }}.',
+		description: 'PayLoco card ID (cardId) of the card to cancel permanently. Usually mapped from the alert with an expression.',
 	},
 	{
 		displayName: 'Request ID',

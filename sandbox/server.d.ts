@@ -1,0 +1,97 @@
+// Types for server.js, so TypeScript tests can import the sandbox without allowJs.
+// Keep in step with the JSDoc in server.js, gateway.js and notify.js (the JS is the source of truth).
+import type { IncomingHttpHeaders } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+
+export interface PreAuthInput { merchantOrderId: string; currency: string; transAmt: string | number; orderId?: string }
+
+export interface SandboxOptions {
+  host?: string;
+  port?: number;
+  /** PEM (SPKI or PKCS#1), bare Base64 SPKI, or a KeyObject; verifies request signatures. */
+  merchantPublicKey: string | KeyObject;
+  /** Signs responses and notifications; an RSA 2048 key is generated when absent. */
+  platformPrivateKey?: string | KeyObject;
+  latencyMs?: number;
+  slowMs?: number;
+  notifyDelayMs?: number;
+  /** Delivery tries per PENDING notification (default 4). */
+  notifyAttempts?: number;
+  /** First retry delay; doubles each try (default 200). */
+  notifyRetryMs?: number;
+  preAuths?: PreAuthInput[];
+  log?: (line: string) => void;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  receivedAt: number;
+  signatureValid: boolean;
+  /** received (still in progress) | success | pending | failed:<code> | rejected:<code> | replayed:<...> | fault:<SCENARIO> | abandoned:SLOW | notFound | methodNotAllowed */
+  outcome: string;
+  scenario: string;
+}
+
+export interface Effect { kind: 'cardCancelled' | 'preAuthVoided'; id: string; requestKey: string; at: number }
+
+export interface Order {
+  kind: 'preauth' | 'void' | 'query';
+  merchantOrderId: string;
+  orderId: string;
+  merchantId?: string;
+  currency: string;
+  transAmt: string;
+  status: string;
+  completeTime: string | null;
+  voided?: boolean;
+}
+
+export interface NotificationRecord {
+  url: string;
+  /** HTTP status the receiver answered; 0 when unreachable. */
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+  style: string;
+  eventId?: unknown;
+  attempt: number;
+  at: number;
+  response: string;
+}
+
+export interface NotifyOptions {
+  style?: 'rsa' | 'hmac' | 'form';
+  payload?: Record<string, unknown>;
+  secret?: string;
+  timestamp?: number;
+  tamper?: boolean;
+  omitSignature?: boolean;
+  signWith?: KeyObject;
+  eventName?: string;
+  eventType?: string;
+}
+
+export interface Sandbox {
+  baseUrl: string;
+  port: number;
+  platformPublicKeyPem: string;
+  platformPublicKeyBase64: string;
+  platformPrivateKey: KeyObject;
+  requests: RequestRecord[];
+  effects: Effect[];
+  notifications: NotificationRecord[];
+  addPreAuth(p: PreAuthInput): Order;
+  reset(): void;
+  close(): Promise<void>;
+  sendNotification(url: string, o: NotifyOptions): Promise<{ status: number; body: string }>;
+}
+
+export declare function startSandbox(options: SandboxOptions): Promise<Sandbox>;
+export declare const CODES: Readonly<Record<
+  'SUCCESS' | 'PENDING' | 'BAD_SIGNATURE' | 'BAD_TIME' | 'EMPTY_FIELD' | 'BAD_FIELD' | 'BAD_BODY' | 'CARD_NOT_FOUND' |
+  'CARD_CANCELLED' | 'PREAUTH_NOT_FOUND' | 'PREAUTH_VOIDED' | 'AMOUNT_MISMATCH' | 'CURRENCY_MISMATCH' |
+  'DUPLICATE_ORDER' | 'ORDER_NOT_FOUND' | 'DECLINED', string>>;
+export declare const SCENARIOS: string[];

@@ -1,0 +1,284 @@
+// @ts-check
+'use strict';
+// HTTP front of the PayLoco sandbox: raw-body capture, signature checks, routing, fault scenarios, admin endpoints.
+const http = require('node:http');
+const keys = require('./keys');
+const { Gateway, CODES, validate, answer, format } = require('./gateway');
+const { Notifier } = require('./notify');
+
+/** @type {Record<string, { op: 'cancel'|'void'|'query', dialect: 'A'|'B', idField: string }>} */
+const ROUTES = {
+  '/gateway/v1/issuing/cards/cancel': { op: 'cancel', dialect: 'A', idField: 'cardId' },
+  '/gateway/v1/payments/open/api/preAuthVoid': { op: 'void', dialect: 'B', idField: 'merchantOrderId' },
+  '/gateway/v1/payments/open/api/query': { op: 'query', dialect: 'A', idField: 'merchantOrderId' },
+};
+
+const SCENARIOS = new Set(['PENDING', 'FAIL', 'ERR500', 'ERR502', 'ERR503', 'RATE429', 'SLOW', 'HTML', 'EMPTY', 'NOTJSON',
+  'NOTRACE', 'BADSIG', 'NOSIG', 'RESET', 'STALE', 'FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW']);
+
+/** Canned non-PayLoco answers, as a broken proxy or load balancer in front of the gateway would give. */
+/** @type {Record<string, { status: number, type: string, body: string, headers?: Record<string, string> }>} */
+const FAULTS = {
+  ERR500: { status: 500, type: 'application/json', body: '{"status":500,"error":"Internal Server Error"}' },
+  ERR502: { status: 502, type: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>' },
+  ERR503: { status: 503, type: 'text/plain', body: 'Service Unavailable' },
+  RATE429: { status: 429, type: 'application/json', body: '{"code":"42900000","message":"Too Many Requests"}', headers: { 'Retry-After': '1' } },
+  HTML: { status: 200, type: 'text/html; charset=UTF-8', body: '<!DOCTYPE html><html><body><h1>System busy</h1><p>Please try again later.</p></body></html>' },
+  EMPTY: { status: 200, type: 'application/json', body: '' },
+  NOTJSON: { status: 200, type: 'text/plain', body: 'OK? <<garbage>> {"success":tru' },
+  TIMEOUT: { status: 504, type: 'application/json', body: '{"status":504,"error":"Gateway Timeout"}' },
+};
+/** What the first attempt of a FLAKY id turns into. */
+const FLAKY = { FLAKY500: 'ERR500', FLAKY429: 'RATE429', FLAKYRESET: 'RESET', FLAKYSLOW: 'FLAKYSLOW' };
+
+const MAX_BODY = 1024 * 1024;
+
+/**
+ * @typedef {{ method: string, path: string, headers: http.IncomingHttpHeaders, rawBody: Buffer, receivedAt: number,
+ *   signatureValid: boolean, outcome: string, scenario: string }} RequestRecord
+ * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string }} PreAuthInput
+ * @typedef {{ host?: string, port?: number, merchantPublicKey: string | import('node:crypto').KeyObject,
+ *   platformPrivateKey?: string | import('node:crypto').KeyObject, latencyMs?: number, slowMs?: number,
+ *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, preAuths?: PreAuthInput[],
+ *   log?: (line: string) => void }} SandboxOptions
+ * @typedef {{ baseUrl: string, port: number, platformPublicKeyPem: string, platformPublicKeyBase64: string,
+ *   platformPrivateKey: import('node:crypto').KeyObject, requests: RequestRecord[],
+ *   effects: import('./gateway').Effect[], notifications: import('./notify').NotificationRecord[],
+ *   addPreAuth: (p: PreAuthInput) => import('./gateway').Order, reset: () => void, close: () => Promise<void>,
+ *   sendNotification: (url: string, o: import('./notify').NotifyOptions) => Promise<{ status: number, body: string }> }} Sandbox
+ */
+
+/** The scenario named by an ID's prefix (`FAIL-123` -> `FAIL`), or '' for a plain ID. */
+function scenarioOf(/** @type {string} */ id) {
+  const m = /^([A-Z0-9]+)-/.exec(id);
+  return m && SCENARIOS.has(m[1]) ? m[1] : '';
+}
+
+/**
+ * Start the sandbox on 127.0.0.1 (an ephemeral port unless told otherwise).
+ * @param {SandboxOptions} options
+ * @returns {Promise<Sandbox>}
+ */
+async function startSandbox(options) {
+  const log = options.log ?? (() => {});
+  const merchantKey = keys.loadPublicKey(options.merchantPublicKey);
+  const platformKey = options.platformPrivateKey
+    ? keys.loadPrivateKey(options.platformPrivateKey)
+    : (await keys.generateRsaKeyPair()).privateKey;
+  const latencyMs = options.latencyMs ?? 0;
+  const slowMs = options.slowMs ?? 30000;
+  const notifyDelayMs = options.notifyDelayMs ?? 500;
+
+  /** @type {RequestRecord[]} */
+  const requests = [];
+  /** @type {import('./notify').NotificationRecord[]} */
+  const notifications = [];
+  /** IDs whose FLAKY first attempt has already failed. */
+  const flakySeen = new Set();
+  /** @type {Set<NodeJS.Timeout>} request-side waits (latency, SLOW), cancelled by close() */
+  const waits = new Set();
+  const notifier = new Notifier({ platformKey, notifications, log, attempts: options.notifyAttempts ?? 4,
+    retryMs: options.notifyRetryMs ?? 200 });
+  const gateway = new Gateway({ onPending: (job, url) => notifier.schedulePending(job, url, notifyDelayMs) });
+
+  const sleep = (/** @type {number} */ ms) => new Promise((resolve) => {
+    if (ms <= 0) return resolve(undefined);
+    const t = setTimeout(() => { waits.delete(t); resolve(undefined); }, ms);
+    waits.add(t);
+  });
+  const seed = () => { for (const p of options.preAuths ?? []) gateway.addPreAuth(p); };
+  seed();
+
+  /** Business answer in the endpoint's dialect, signed with the platform key unless told not to. */
+  function reply(/** @type {http.ServerResponse} */ res, /** @type {string} */ text, /** @type {string | null} */ signature) {
+    send(res, 200, 'application/json;charset=UTF-8', text, signature ? { signature } : {});
+  }
+
+  function send(/** @type {http.ServerResponse} */ res, /** @type {number} */ status, /** @type {string} */ type,
+    /** @type {string} */ text, /** @type {Record<string, string>} */ headers = {}) {
+    if (res.destroyed || res.writableEnded) return;
+    const buf = Buffer.from(text, 'utf8');
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(buf.length), ...headers });
+    res.end(buf);
+  }
+
+  /** Answer like a half-dead upstream: some header bytes, then a dropped connection. */
+  function resetSocket(/** @type {http.ServerResponse} */ res) {
+    const socket = res.socket;
+    if (!socket) return;
+    socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/js');
+    socket.destroy();
+  }
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {RequestRecord} rec */
+  async function handleGateway(req, res, rec) {
+    const route = ROUTES[rec.path];
+    if (!route) {
+      rec.outcome = 'notFound';
+      await sleep(latencyMs);
+      return send(res, 404, 'application/json', JSON.stringify({ code: '40400000', message: `No such endpoint: ${rec.path}` }));
+    }
+    if (req.method !== 'POST') {
+      rec.outcome = 'methodNotAllowed';
+      await sleep(latencyMs);
+      return send(res, 405, 'application/json', JSON.stringify({ code: '40500000', message: 'Use POST' }), { Allow: 'POST' });
+    }
+    /** @type {any} */
+    let body;
+    try { body = JSON.parse(rec.rawBody.toString('utf8')); } catch { body = undefined; }
+    const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+    const id = isObject && typeof body[route.idField] === 'string' ? body[route.idField] : '';
+    let scenario = scenarioOf(id);
+    rec.scenario = scenario;
+    /** @type {string} */
+    let fault = '';
+    if (scenario in FLAKY) {
+      const key = `${route.op}|${id}`;
+      if (flakySeen.has(key)) scenario = '';
+      else { flakySeen.add(key); fault = FLAKY[/** @type {keyof typeof FLAKY} */ (scenario)]; }
+    } else if (scenario in FAULTS || scenario === 'RESET') fault = scenario;
+
+    // Transport faults happen "in front of" the gateway: nothing is validated or applied.
+    if (fault === 'FLAKYSLOW') {
+      rec.outcome = 'fault:FLAKYSLOW';
+      await sleep(slowMs + latencyMs);
+      return send(res, FAULTS.TIMEOUT.status, FAULTS.TIMEOUT.type, FAULTS.TIMEOUT.body);
+    }
+    if (fault) {
+      rec.outcome = `fault:${fault}`;
+      await sleep(latencyMs);
+      if (fault === 'RESET') return resetSocket(res);
+      const f = FAULTS[fault];
+      return send(res, f.status, f.type, f.body, f.headers);
+    }
+    if (scenario === 'SLOW') {
+      await sleep(slowMs);
+      // A client that gave up must not find the effect applied: process only if someone is still listening.
+      if (res.destroyed || req.socket.destroyed) { rec.outcome = 'abandoned:SLOW'; return; }
+    }
+
+    const refuse = (/** @type {import('./gateway').Answer} */ a, signed = true) => {
+      rec.outcome = `rejected:${a.code}`;
+      return { text: format(route.dialect, a), signed };
+    };
+    let out;
+    if (rec.rawBody.length === 0) out = refuse(answer(CODES.EMPTY_FIELD, 'Format error-body cannot be empty'), false);
+    // PayLoco signs only responses to requests whose signature it accepted.
+    else if (!rec.signatureValid) {
+      const why = req.headers.signature ? 'does not verify with the merchant public key' : 'header is missing';
+      out = refuse(answer(CODES.BAD_SIGNATURE, `Signature verification failed: signature ${why}`), false);
+    } else if (!isObject) out = refuse(answer(CODES.BAD_BODY, 'Format error-body is not a JSON object'));
+    else if (scenario === 'STALE') out = refuse(answer(CODES.BAD_TIME, 'requestTime is outside the allowed 2-minute window'));
+    else {
+      const refusal = validate(route.op, body);
+      if (refusal) out = refuse(refusal);
+      else {
+        const { answer: a, replayed } = route.op === 'cancel' ? gateway.cancelCard(body, scenario)
+          : route.op === 'void' ? gateway.voidPreAuth(body, scenario)
+            : { answer: gateway.query(body, scenario), replayed: false };
+        const kind = a.code === CODES.SUCCESS ? 'success' : a.code === CODES.PENDING ? 'pending' : `failed:${a.code}`;
+        rec.outcome = replayed ? `replayed:${kind}` : kind;
+        let text = format(route.dialect, a);
+        if (scenario === 'NOTRACE') { const o = JSON.parse(text); delete o.traceId; text = JSON.stringify(o); }
+        out = { text, signed: scenario !== 'NOSIG' };
+      }
+    }
+    // BADSIG: a well-formed signature, but over other bytes than the body sent.
+    const signature = !out.signed ? null : keys.signBase64(platformKey, scenario === 'BADSIG' ? `${out.text} ` : out.text);
+    await sleep(latencyMs);
+    reply(res, out.text, signature);
+  }
+
+  /** Out-of-process helpers for n8n end-to-end tests and `npm start`; unsigned, unrecorded. */
+  async function handleAdmin(/** @type {http.IncomingMessage} */ req, /** @type {http.ServerResponse} */ res,
+    /** @type {string} */ path, /** @type {Buffer} */ raw) {
+    const json = (/** @type {number} */ status, /** @type {unknown} */ v) => send(res, status, 'application/json', JSON.stringify(v));
+    const route = `${req.method} ${path}`;
+    try {
+      if (route === 'GET /__sandbox/requests') {
+        return json(200, requests.map((r) => ({ ...r, rawBody: r.rawBody.toString('base64'), body: r.rawBody.toString('utf8') })));
+      }
+      if (route === 'GET /__sandbox/effects') return json(200, gateway.effects);
+      if (route === 'GET /__sandbox/notifications') return json(200, notifications);
+      if (route === 'GET /__sandbox/keys') return json(200, { platformPublicKeyBase64: sandbox.platformPublicKeyBase64, platformPublicKeyPem: sandbox.platformPublicKeyPem });
+      if (route === 'POST /__sandbox/preauths') return json(201, gateway.addPreAuth(JSON.parse(raw.toString('utf8'))));
+      if (route === 'POST /__sandbox/reset') { sandbox.reset(); return json(200, { ok: true }); }
+      if (route === 'POST /__sandbox/notify') {
+        const { url, ...o } = JSON.parse(raw.toString('utf8'));
+        return json(200, await sandbox.sendNotification(url, o));
+      }
+      return json(404, { error: `No such admin endpoint: ${route}` });
+    } catch (e) {
+      return json(400, { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) { send(res, 413, 'text/plain', 'Payload Too Large'); req.destroy(); } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks);
+      const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+      if (path.startsWith('/__sandbox/')) return void handleAdmin(req, res, path, rawBody);
+      const sig = req.headers.signature;
+      /** @type {RequestRecord} */
+      const rec = { method: req.method ?? '', path, headers: req.headers, rawBody, receivedAt: Date.now(),
+        signatureValid: keys.verifyBase64(merchantKey, rawBody, Array.isArray(sig) ? sig[0] : sig), outcome: 'received', scenario: '' };
+      requests.push(rec);
+      res.on('finish', () => log(`${rec.method} ${path} -> ${res.statusCode} ${rec.outcome}`));
+      handleGateway(req, res, rec).catch((e) => {
+        rec.outcome = `error:${e instanceof Error ? e.message : e}`;
+        send(res, 500, 'text/plain', 'sandbox bug: see log');
+        log(`sandbox error: ${e instanceof Error ? e.stack : e}`);
+      });
+    });
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(undefined));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const hostForUrl = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : options.host ?? '127.0.0.1';
+
+  /** @type {Sandbox} */
+  const sandbox = {
+    baseUrl: `http://${hostForUrl}:${port}/gateway`,
+    port,
+    platformPublicKeyPem: keys.publicKeyPem(platformKey),
+    platformPublicKeyBase64: keys.publicKeyBase64(platformKey),
+    platformPrivateKey: platformKey,
+    requests,
+    effects: gateway.effects,
+    notifications,
+    addPreAuth: (p) => gateway.addPreAuth(p),
+    sendNotification: (url, o) => notifier.send(url, o),
+    // Arrays are emptied in place so references tests already hold keep working; seeded pre-auths come back.
+    reset() {
+      notifier.clear();
+      gateway.reset();
+      requests.length = 0;
+      notifications.length = 0;
+      flakySeen.clear();
+      seed();
+    },
+    close() {
+      notifier.clear();
+      for (const t of waits) clearTimeout(t);
+      waits.clear();
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+  return sandbox;
+}
+
+module.exports = { startSandbox, CODES, SCENARIOS: [...SCENARIOS] };

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+
+import type { Sandbox } from '../../sandbox/server';
+import { runNode } from './engine';
+import type { RunNodeOptions } from './engine';
+import type { TestKeyPair } from './keys';
+import { opensslVerify } from './openssl';
+
+export const PACKAGE_DIR = resolve(__dirname, '../..');
+
+/** Plain credential data pointing at a sandbox, as n8n would hand it to the node decrypted. */
+export function sandboxCredentials(sandbox: Sandbox, merchant: TestKeyPair, extra: Record<string, unknown> = {}) {
+	return {
+		environment: 'custom',
+		baseUrl: sandbox.baseUrl,
+		memberId: '2023010558663764',
+		merchantId: 'M20230105586637',
+		keyVersion: '1',
+		privateKey: merchant.pkcs8Pem,
+		platformPublicKey: sandbox.platformPublicKeyBase64,
+		...extra,
+	};
+}
+
+/** Runs the compiled PayLoco node inside n8n-core's WorkflowExecute. */
+export function runPayLoco(
+	sandbox: Sandbox,
+	merchant: TestKeyPair,
+	parameters: RunNodeOptions['parameters'],
+	items: RunNodeOptions['items'],
+	extra: Omit<Partial<RunNodeOptions>, 'credentials'> & { credentials?: Record<string, unknown> } = {},
+) {
+	const { credentials, ...rest } = extra;
+	return runNode({
+		packageDir: PACKAGE_DIR,
+		nodeType: 'payLoco',
+		parameters,
+		items,
+		credentials: { payLocoApi: sandboxCredentials(sandbox, merchant, credentials) },
+		...rest,
+	});
+}
+
+/** The JSON body of a request as it crossed the socket. */
+export function sentBody(record: { rawBody: Buffer }): Record<string, unknown> {
+	return JSON.parse(record.rawBody.toString('utf8'));
+}
+
+/** openssl's verdict on the signature header over the exact bytes the sandbox received. */
+export function verifiedByOpenssl(record: { rawBody: Buffer; headers: Record<string, unknown> }, merchant: TestKeyPair): boolean {
+	return opensslVerify(merchant.publicPem, record.rawBody, String(record.headers.signature ?? ''));
+}
