@@ -62,9 +62,11 @@ export function describeFailure(
 		const advice = cause.details.outcomeUnknown
 			? unknownOutcomeAdvice(op, body)
 			: 'PayLoco did not apply this request. Fix the cause and run again.';
-		const error = new NodeOperationError(node, `${cause.message}${tries}${where}`, { itemIndex, description: advice });
+		const socket = cause.details.socketCode ? ` (network error ${cause.details.socketCode})` : '';
+		const error = new NodeOperationError(node, `${cause.message}${tries}${where}`, { itemIndex, description: `${advice}${socket}` });
 		const json: IDataObject = { error: error.message, success: false, fault: cause.kind, outcomeUnknown: cause.details.outcomeUnknown };
 		if (cause.details.httpStatus) json.httpStatus = cause.details.httpStatus;
+		if (cause.details.socketCode) json.networkError = cause.details.socketCode;
 		return { error, json: { ...json, ...ids, attempts } };
 	}
 	// Anything else is a bug or an n8n-internal failure: keep its message only, never its fields.

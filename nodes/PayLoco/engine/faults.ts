@@ -30,6 +30,8 @@ export class Fault extends Error {
 			outcomeUnknown: boolean;
 			httpStatus?: number;
 			retryAfterMs?: number;
+			/** The socket error code. Kept out of the message: n8n replaces any message naming one with its own generic text. */
+			socketCode?: string;
 		},
 	) {
 		super(message);

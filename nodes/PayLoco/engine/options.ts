@@ -50,7 +50,6 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: 10 },
 			default: 3,
 			description: 'Attempts per item, counting the first, when Retry Transient Failures is on',
-			displayOptions: { show: { retry: [true] } },
 		},
 		{
 			displayName: 'Retry Transient Failures',

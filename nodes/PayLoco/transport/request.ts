@@ -51,27 +51,39 @@ function toFault(error: unknown): Fault {
 	if (error instanceof Error && (error.name === 'KeyError' || error.name === 'SettingsError')) {
 		return new Fault('settings', `PayLoco API credential: ${message}; nothing was sent`, { retryable: false, outcomeUnknown: false });
 	}
+	const socketCode = code || undefined;
 	if (CONNECTION_CODES.has(code)) {
-		return new Fault('connection', `Could not connect to PayLoco (${code}); nothing was sent`, { retryable: true, outcomeUnknown: false });
+		return new Fault('connection', 'Could not connect to PayLoco: the connection was refused or the host is unreachable; nothing was sent', {
+			retryable: true,
+			outcomeUnknown: false,
+			socketCode,
+		});
 	}
 	if (DNS_CODES.has(code)) {
-		return new Fault('dns', `Could not resolve PayLoco's host name (${code}); nothing was sent`, { retryable: true, outcomeUnknown: false });
+		return new Fault('dns', "Could not resolve PayLoco's host name; nothing was sent. Check the base URL", {
+			retryable: true,
+			outcomeUnknown: false,
+			socketCode,
+		});
 	}
 	if (TIMEOUT_CODES.has(code) || /timeout|timed out/i.test(message)) {
 		return new Fault('timeout', 'PayLoco did not answer within the timeout; the request may have been applied', {
 			retryable: true,
 			outcomeUnknown: true,
+			socketCode,
 		});
 	}
-	if (RESET_CODES.has(code) || /socket hang up|aborted|reset/i.test(message)) {
-		return new Fault('reset', `The connection to PayLoco was cut before its answer arrived (${code || 'socket closed'}); the request may have been applied`, {
+	if (RESET_CODES.has(code) || /socket hang up|aborted|reset|closed unexpectedly/i.test(message)) {
+		return new Fault('reset', 'The connection to PayLoco was cut before its answer arrived; the request may have been applied', {
 			retryable: true,
 			outcomeUnknown: true,
+			socketCode,
 		});
 	}
-	return new Fault('connection', `The request to PayLoco failed (${code || 'network error'}); the request may have been applied`, {
+	return new Fault('connection', 'The request to PayLoco failed with a network error; the request may have been applied', {
 		retryable: true,
 		outcomeUnknown: true,
+		socketCode,
 	});
 }
 
