@@ -134,9 +134,13 @@ function install(name, nodeBin, rebuild, verify) {
   log(`${name}: installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
-/** Starts n8n's CLI once (`--version`) to prove the runtime loads on its Node. */
+/** Loads the freshly built sqlite3 and runs `n8n --version` on the runtime's own Node. */
 function check(name, nodeBin, env) {
-  const bin = path.join(CACHE, name, 'node_modules', 'n8n', 'bin', 'n8n');
+  const modules = path.join(CACHE, name, 'node_modules');
+  const probe = `const s = require(${JSON.stringify(path.join(modules, 'sqlite3'))}); new s.Database(':memory:').close();`;
+  const sq = spawnSync(nodeBin, ['-e', probe], { encoding: 'utf8' });
+  if (sq.status !== 0) fail(`${name}: sqlite3 does not load on node ${nodeVersion(nodeBin)}:\n${sq.stderr}`);
+  const bin = path.join(modules, 'n8n', 'bin', 'n8n');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-check-'));
   const r = spawnSync(nodeBin, [bin, '--version'], {
     encoding: 'utf8',

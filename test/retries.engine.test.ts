@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
+import type { INodeParameters } from 'n8n-workflow';
+
 import { startSandbox } from '../sandbox/server';
 import type { RequestRecord, Sandbox } from '../sandbox/server';
 import { rsaKeyPair } from './helpers/keys';
@@ -26,8 +28,8 @@ beforeAll(async () => {
 afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());
 
-const cancel = (options: Record<string, unknown> = {}) => ({ resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', options });
-const voidParams = (options: Record<string, unknown> = {}) => ({
+const cancel = (options: INodeParameters = {}) => ({ resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', options });
+const voidParams = (options: INodeParameters = {}) => ({
 	resource: 'payment',
 	operation: 'preAuthVoid',
 	merchantOrderId: '={{ $json.order }}',
@@ -60,7 +62,7 @@ function expectSafeRetry(records: RequestRecord[], idField: 'requestId' | 'merch
 	expect(records[1].headers.signature).not.toBe(records[0].headers.signature);
 }
 
-const FLAKY: Array<[string, string, Record<string, unknown>]> = [
+const FLAKY: Array<[string, string, INodeParameters]> = [
 	['FLAKY500', 'fault:ERR500', {}],
 	['FLAKY429', 'fault:RATE429', {}],
 	['FLAKYRESET', 'fault:RESET', {}],

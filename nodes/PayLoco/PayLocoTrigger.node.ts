@@ -1,0 +1,262 @@
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import type {
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	IDataObject,
+	IHookFunctions,
+	INodeCredentialTestResult,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import type { KeyObject } from 'node:crypto';
+
+import { platformPublicKeyText } from './environment';
+import type { PayLocoCredentials } from './environment';
+import { loadPublicKey } from './signing';
+import { eventKey, rememberEvent } from './trigger/replay';
+import {
+	FAILURE_DESCRIPTIONS,
+	verifyFormNotification,
+	verifyHmacNotification,
+	verifyRsaNotification,
+} from './trigger/verify';
+import type { FailureReason, RequestHeaders, VerifyResult } from './trigger/verify';
+
+type Verification = 'rsa' | 'hmac' | 'form';
+
+const DEFAULT_ACK = '{"code":"00000000","message":"Success"}';
+const REJECTION = '{"message":"Signature verification failed"}';
+const SEEN_EVENTS = 'seenEvents';
+
+export class PayLocoTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'PayLoco Trigger',
+		name: 'payLocoTrigger',
+		icon: { light: 'file:payloco.svg', dark: 'file:payloco.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ {rsa: "RSA signature", hmac: "HMAC-SHA256", form: "Form POST"}[$parameter["verification"]] }}',
+		description: 'Starts the workflow when PayLoco sends a notification, after checking its signature',
+		defaults: { name: 'PayLoco Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{ name: 'payLocoApi', required: true, displayOptions: { show: { verification: ['rsa', 'form'] } } },
+			{
+				name: 'payLocoWebhookSecretApi',
+				required: true,
+				testedBy: 'webhookSecretTest',
+				displayOptions: { show: { verification: ['hmac'] } },
+			},
+		],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'payloco' }],
+		properties: [
+			{
+				displayName:
+					"Use this node's Production URL as notifyUrl in your PayLoco requests (or register it with PayLoco). Notifications whose signature does not verify are refused with HTTP 401 and start nothing.",
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Verification',
+				name: 'verification',
+				type: 'options',
+				options: [
+					{
+						name: 'RSA Signature (Header "Signature")',
+						value: 'rsa',
+						description:
+							"JSON body; the signature header is SHA256withRSA over the raw body, checked with the platform public key from the PayLoco API credential. PayLoco's standard.",
+					},
+					{
+						name: 'HMAC-SHA256 (Headers "X-Signature", "X-Timestamp")',
+						value: 'hmac',
+						description:
+							'JSON body; x-signature is the hex HMAC-SHA256 of the raw body with the webhook secret; x-timestamp (ms) must be within 5 minutes of this server clock',
+					},
+					{
+						name: 'Form POST (Field "Signature")',
+						value: 'form',
+						description:
+							'Form-encoded body; the signature field is SHA256withRSA over the other fields, sorted by name, as a JSON string. Checked with the platform public key.',
+					},
+				],
+				default: 'rsa',
+				description: 'How PayLoco signs the notifications sent to this URL',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Acknowledgement Body',
+						name: 'acknowledgement',
+						type: 'json',
+						default: DEFAULT_ACK,
+						description:
+							'JSON answered with HTTP 200 to every verified notification. PayLoco retries a notification until it gets HTTP 200.',
+					},
+					{
+						displayName: 'Drop Repeated Events',
+						name: 'dropRepeatedEvents',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to acknowledge a notification whose ID was already received in the last 24 hours without starting the workflow again (PayLoco resends an event with the same ID until it is acknowledged). On unless turned off. Not applied to test events.',
+					},
+					{
+						displayName: 'Include Raw Body',
+						name: 'includeRawBody',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to add the body exactly as received (UTF-8 text) as rawBody, e.g. to archive what was signed',
+					},
+				],
+			},
+		],
+	};
+
+	// PayLoco has no API to register a webhook: the URL travels as notifyUrl in each request, or is set
+	// up with PayLoco once. There is nothing to create or delete when the workflow is (de)activated.
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	methods = {
+		credentialTest: {
+			async webhookSecretTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				const secret = String(credential.data?.secret ?? '');
+				return secret.trim()
+					? { status: 'OK', message: 'The secret is set. It is checked against the first HMAC notification.' }
+					: { status: 'Error', message: 'The webhook secret is empty' };
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const verification = this.getNodeParameter('verification', 'rsa') as Verification;
+		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const ack = acknowledgement(this, options.acknowledgement);
+		const req = this.getRequestObject();
+		const headers = req.headers as RequestHeaders;
+
+		const rawBody = await readRawBody(req);
+		if (rawBody === undefined) return refuse(this, 'malformed');
+		let result: VerifyResult;
+		if (verification === 'hmac') {
+			const { secret } = await this.getCredentials<{ secret?: string }>('payLocoWebhookSecretApi');
+			if (!secret) throw new NodeOperationError(this.getNode(), 'The PayLoco Webhook Secret credential has an empty secret');
+			result = verifyHmacNotification(rawBody, headers, secret, Date.now());
+		} else {
+			const key = await platformKey(this);
+			result =
+				verification === 'form'
+					? verifyFormNotification(rawBody, headers, key)
+					: verifyRsaNotification(rawBody, headers, key);
+		}
+		if (!result.ok) return refuse(this, result.reason);
+
+		const key = eventKey(result.body);
+		if (key !== undefined && options.dropRepeatedEvents !== false && this.getMode() !== 'manual') {
+			const store = this.getWorkflowStaticData('node');
+			const { repeated, state } = rememberEvent(store[SEEN_EVENTS], key, Date.now());
+			store[SEEN_EVENTS] = state as unknown as IDataObject;
+			if (repeated) return respond(this, 200, ack);
+		}
+
+		const header = (name: string) => (typeof headers[name] === 'string' ? headers[name] : null);
+		const json: IDataObject = {
+			eventName: header('x-eventname'),
+			eventType: header('x-eventtype'),
+			body: result.body as IDataObject,
+			headers: { ...headers } as IDataObject,
+		};
+		if (options.includeRawBody === true) json.rawBody = rawBody.toString('utf8');
+		return { ...respond(this, 200, ack), workflowData: [[{ json }]] };
+	}
+}
+
+/** Answers 401 with a body that says nothing more, starts no execution, and tells the operator's log why. */
+function refuse(ctx: IWebhookFunctions, reason: FailureReason): IWebhookResponseData {
+	ctx.logger.warn(`PayLoco Trigger refused a notification: ${FAILURE_DESCRIPTIONS[reason]}`, {
+		node: ctx.getNode().name,
+		workflowId: ctx.getWorkflow().id,
+	});
+	return respond(ctx, 401, REJECTION);
+}
+
+/**
+ * The node writes every answer itself (n8n then adds nothing): n8n 1.x would otherwise answer a
+ * started workflow with its `responseData` default instead of the acknowledgement PayLoco expects.
+ */
+function respond(ctx: IWebhookFunctions, status: number, body: string): IWebhookResponseData {
+	const res = ctx.getResponseObject();
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+	res.end(body);
+	return { noWebhookResponse: true };
+}
+
+/** The acknowledgement option as compact JSON text. */
+function acknowledgement(ctx: IWebhookFunctions, value: unknown): string {
+	if (value === undefined || value === '') return DEFAULT_ACK;
+	if (typeof value !== 'string') return JSON.stringify(value);
+	try {
+		return JSON.stringify(JSON.parse(value));
+	} catch {
+		throw new NodeOperationError(ctx.getNode(), 'The option Acknowledgement Body is not valid JSON', {
+			description: `Expected e.g. ${DEFAULT_ACK}`,
+		});
+	}
+}
+
+/**
+ * The exact bytes that arrived. n8n (1.x and 2.x) reads them into `req.rawBody` before it parses the
+ * body for a webhook; `readRawBody()` is what fills it, should it not have run yet. Multipart bodies
+ * are consumed by n8n's form parser and have no raw bytes: PayLoco never sends them.
+ */
+async function readRawBody(req: ReturnType<IWebhookFunctions['getRequestObject']>): Promise<Buffer | undefined> {
+	if (String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return undefined;
+	if (!Buffer.isBuffer(req.rawBody) && typeof req.readRawBody === 'function') {
+		try {
+			await req.readRawBody();
+		} catch {
+			return undefined;
+		}
+	}
+	return Buffer.isBuffer(req.rawBody) ? req.rawBody : undefined;
+}
+
+/** The platform public key of the PayLoco API credential (PayLoco's test key on Dev when none is set). */
+async function platformKey(ctx: IWebhookFunctions): Promise<KeyObject> {
+	const credentials = await ctx.getCredentials<PayLocoCredentials>('payLocoApi');
+	const text = platformPublicKeyText(credentials);
+	if (!text) {
+		throw new NodeOperationError(ctx.getNode(), 'The PayLoco API credential has no platform public key', {
+			description: 'Paste the PayLoco platform public key PayLoco gave you into the credential (required outside Dev).',
+		});
+	}
+	try {
+		return loadPublicKey(text);
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), `PayLoco API credential: ${(error as Error).message}`);
+	}
+}

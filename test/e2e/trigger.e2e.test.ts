@@ -1,0 +1,215 @@
+/**
+ * The PayLoco Trigger in a real n8n (1.x and 2.x), installed from this repo's `npm pack` output as a
+ * user would install it. One n8n start per line; the sandbox sends notifications over HTTP and n8n's
+ * own execution list is the judge of what started.
+ *
+ * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { startSandbox } from '../../sandbox/server';
+import type { NotifyOptions, Sandbox } from '../../sandbox/server';
+import { rsaKeyPair } from '../helpers/keys';
+import { N8nHome } from './n8n';
+import type { N8nLine, N8nServer } from './n8n';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const ACK = '{"code":"00000000","message":"Success"}';
+const REJECTION = '{"message":"Signature verification failed"}';
+// n8n (1.x and 2.x) parses a JSON body before the node runs and answers 422 itself when it cannot.
+const MALFORMED_STATUS = 422;
+const SECRET = `whsec_${randomUUID()}`;
+const WORKFLOW_ID = 'payLocoTrigE2e01'; // n8n 1.x keeps static data only for ids of at most 16 characters
+const HOOKS = {
+	rsa: 'c1a4e0f2-7d3b-4c55-9e61-0a9b8c7d6e01',
+	hmac: 'c1a4e0f2-7d3b-4c55-9e61-0a9b8c7d6e02',
+	form: 'c1a4e0f2-7d3b-4c55-9e61-0a9b8c7d6e03',
+};
+
+/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
+function packRepo(into: string): string {
+	for (const ts of ['nodes/PayLoco/PayLocoTrigger.node.ts', 'credentials/PayLocoWebhookSecretApi.credentials.ts']) {
+		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
+		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
+			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
+		}
+	}
+	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
+	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
+}
+
+const trigger = (key: keyof typeof HOOKS, y: number, parameters: object, credentials: object) => ({
+	id: HOOKS[key].replace(/^c1a4e0f2/, 'd2b5f1a3'),
+	name: `PayLoco ${key}`,
+	type: 'n8n-nodes-payloco.payLocoTrigger',
+	typeVersion: 1,
+	position: [0, y],
+	webhookId: HOOKS[key],
+	parameters,
+	credentials,
+});
+
+/** Three triggers (one per verification mode) feeding a No Op, in one workflow: one activation, one start. */
+const workflow = {
+	id: WORKFLOW_ID,
+	name: 'PayLoco Trigger e2e',
+	active: false,
+	settings: { executionOrder: 'v1' },
+	nodes: [
+		trigger('rsa', 0, { options: {} }, { payLocoApi: { id: 'payLocoApiE2e01', name: 'PayLoco sandbox' } }),
+		trigger('hmac', 200, { verification: 'hmac', options: {} }, {
+			payLocoWebhookSecretApi: { id: 'payLocoSecret01', name: 'PayLoco webhook secret' },
+		}),
+		trigger('form', 400, { verification: 'form', options: {} }, { payLocoApi: { id: 'payLocoApiE2e01', name: 'PayLoco sandbox' } }),
+		{
+			id: 'c1a4e0f2-7d3b-4c55-9e61-0a9b8c7d0000',
+			name: 'Received',
+			type: 'n8n-nodes-base.noOp',
+			typeVersion: 1,
+			position: [300, 200],
+			parameters: {},
+		},
+	],
+	connections: Object.fromEntries(
+		Object.keys(HOOKS).map((k) => [`PayLoco ${k}`, { main: [[{ node: 'Received', type: 'main', index: 0 }]] }]),
+	),
+};
+
+let sandbox: Sandbox;
+let tmp: string;
+let tgz: string;
+const merchant = rsaKeyPair();
+const stranger = rsaKeyPair(2048, true);
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, notifyDelayMs: 60_000 });
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-trigger-e2e-'));
+	tgz = packRepo(tmp);
+}, 60_000);
+
+afterAll(async () => {
+	await sandbox?.close();
+	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.each([1, 2] as N8nLine[])('PayLoco Trigger in real n8n %i.x', (line) => {
+	let home: N8nHome;
+	let server: N8nServer;
+
+	beforeAll(async () => {
+		home = await N8nHome.create(line, { packageTgz: tgz });
+		await home.importCredentials([
+			{
+				id: 'payLocoApiE2e01',
+				name: 'PayLoco sandbox',
+				type: 'payLocoApi',
+				data: {
+					environment: 'custom',
+					baseUrl: sandbox.baseUrl,
+					merchantId: 'M20230105586637',
+					keyVersion: '1',
+					privateKey: merchant.pkcs8Pem,
+					platformPublicKey: sandbox.platformPublicKeyBase64,
+				},
+			},
+			{ id: 'payLocoSecret01', name: 'PayLoco webhook secret', type: 'payLocoWebhookSecretApi', data: { secret: SECRET } },
+		]);
+		await home.importWorkflow(workflow);
+		await home.activateWorkflow(WORKFLOW_ID);
+		server = await home.start();
+	}, 240_000);
+
+	afterAll(async () => {
+		await server?.stop();
+		await home?.dispose();
+	}, 60_000);
+
+	test('lets in only genuine notifications, acknowledges repeats, and starts one execution per genuine event', async () => {
+		const url = (key: keyof typeof HOOKS) => `${server.url}/webhook/${HOOKS[key]}/payloco`;
+		const event = (tag: string) => ({
+			id: `evt_${line}_${tag}_${randomUUID()}`,
+			notifyTime: new Date().toISOString(),
+			merchantOrderId: `PENDING-${tag}`,
+			orderId: `TR${Date.now()}`,
+			status: 'SUCCESS',
+			currency: 'USD',
+			transAmt: '100.01',
+			reqReserved: '扩展',
+		});
+		const send = async (key: keyof typeof HOOKS, payload: object, o: NotifyOptions = {}) =>
+			await sandbox.sendNotification(url(key), { payload: payload as Record<string, unknown>, ...o });
+		const accepted: string[] = [];
+		const refused: string[] = [];
+		const expectRefused = async (key: keyof typeof HOOKS, tag: string, o: NotifyOptions) => {
+			const e = event(tag);
+			refused.push(e.id);
+			expect({ tag, ...(await send(key, e, o)) }).toEqual({ tag, status: 401, body: REJECTION });
+		};
+
+		// n8n 2.x may register a published workflow's webhooks just after it reports ready: probe each
+		// URL with an unsigned request until it reaches the node (401) instead of n8n's 404.
+		for (const key of Object.keys(HOOKS) as Array<keyof typeof HOOKS>) {
+			const deadline = Date.now() + 30_000;
+			let status = 404;
+			while (status === 404 && Date.now() < deadline) {
+				status = (await fetch(url(key), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status;
+				if (status === 404) await new Promise((r) => setTimeout(r, 250));
+			}
+			expect({ key, status }).toEqual({ key, status: 401 });
+		}
+
+		// A genuine RSA notification: acknowledged, one execution.
+		const genuine = event('genuine');
+		accepted.push(genuine.id);
+		expect(await send('rsa', genuine, { eventName: 'PRE_AUTH_VOID' })).toEqual({ status: 200, body: ACK });
+		expect(await home.waitForExecutions(WORKFLOW_ID, 1)).toHaveLength(1);
+
+		await expectRefused('rsa', 'forged', { signWith: stranger.privateKey });
+		await expectRefused('rsa', 'unsigned', { omitSignature: true });
+		await expectRefused('rsa', 'tampered', { tamper: true });
+		await expectRefused('hmac', 'staleHmac', { style: 'hmac', secret: SECRET, timestamp: Date.now() - 10 * 60_000 });
+		await expectRefused('hmac', 'wrongSecret', { style: 'hmac', secret: 'not the secret' });
+		await expectRefused('form', 'tamperedForm', { style: 'form', tamper: true });
+
+		// A body n8n cannot parse as the JSON its content type claims never reaches the node: n8n refuses it.
+		const malformed = await fetch(url('rsa'), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', signature: 'AAAA' },
+			body: '{"id":"evt_malformed',
+		});
+		expect(malformed.status).toBe(MALFORMED_STATUS);
+
+		// PayLoco's retry of the genuine one: acknowledged (or PayLoco keeps retrying), nothing started.
+		expect(await send('rsa', genuine)).toEqual({ status: 200, body: ACK });
+
+		// Genuine HMAC and form notifications, then a last genuine RSA one: once its execution is
+		// stored, anything the refused ones had started would be stored too.
+		for (const [key, o] of [
+			['hmac', { style: 'hmac', secret: SECRET }],
+			['form', { style: 'form' }],
+			['rsa', {}],
+		] as Array<[keyof typeof HOOKS, NotifyOptions]>) {
+			const e = event(`genuine-${key}`);
+			accepted.push(e.id);
+			expect({ key, ...(await send(key, e, o)) }).toEqual({ key, status: 200, body: ACK });
+		}
+		await home.waitForExecutions(WORKFLOW_ID, accepted.length);
+
+		const executions = await home.listExecutions({ workflowId: WORKFLOW_ID, withData: true });
+		expect(executions.map((e) => [e.mode, e.status])).toEqual(accepted.map(() => ['webhook', 'success']));
+		const data = executions.map((e) => e.data ?? '');
+		accepted.forEach((id, i) => expect(data[i]).toContain(id));
+		for (const id of refused) expect(data.join('\n')).not.toContain(id);
+		expect(data[0]).toContain('PRE_AUTH_VOID');
+		expect(data.join('\n')).not.toContain(SECRET);
+
+		// Every refusal reached the node (n8n's log has its reason) and no secret was logged.
+		const printed = home.printed();
+		expect(printed.split('PayLoco Trigger refused a notification').length - 1).toBeGreaterThanOrEqual(refused.length);
+		expect(printed).not.toContain(SECRET);
+	}, 120_000);
+});

@@ -1,0 +1,358 @@
+// The PayLoco Trigger's webhook() driven through n8n-core's real WebhookContext (parameters with their
+// defaults, credentials with displayOptions, workflow static data), behind a real HTTP server that the
+// sandbox sends notifications to. The server does what n8n's webhook handler does with the result:
+// nothing when the node answered itself (noWebhookResponse), otherwise HTTP 200 with webhookResponse,
+// and an execution only when workflowData is returned. The real n8n is in test/e2e/trigger.e2e.test.ts.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type * as N8nCore from 'n8n-core';
+import type {
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IWebhookData,
+	IWebhookResponseData,
+	IWorkflowExecuteAdditionalData,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
+
+import './helpers/engine'; // isolates N8N_USER_FOLDER and stops n8n-core's SSH timer before n8n-core loads
+import { PayLocoTrigger } from '../nodes/PayLoco/PayLocoTrigger.node';
+import { startSandbox } from '../sandbox/server';
+import type { NotifyOptions, Sandbox } from '../sandbox/server';
+import { rsaKeyPair } from './helpers/keys';
+
+const { WebhookContext } = require('n8n-core') as typeof N8nCore;
+
+const TYPE = 'n8n-nodes-payloco.payLocoTrigger';
+const ACK = '{"code":"00000000","message":"Success"}';
+const REJECTION = '{"message":"Signature verification failed"}';
+const SECRET = 'whsec_e2d7a4c583b1f0c9';
+
+const merchant = rsaKeyPair();
+const trigger = new PayLocoTrigger();
+const nodeTypes: INodeTypes = {
+	getByName: () => trigger,
+	getByNameAndVersion: () => trigger,
+	getKnownTypes: () => ({}),
+};
+
+interface Setup {
+	parameters?: INodeParameters;
+	/** Credential data by type; only the types given are attached to the node. */
+	credentials: Record<string, IDataObject>;
+	mode?: WorkflowExecuteMode;
+}
+
+/** One receiving "n8n": a workflow with only the trigger, its saved static data, its executions. */
+class Receiver {
+	url = '';
+	executions: INodeExecutionData[][][] = [];
+	errors: Error[] = [];
+	warnings: string[] = [];
+	staticData = '{}';
+	private server: Server;
+
+	constructor(private setup: Setup) {
+		this.server = createServer((req, res) => void this.handle(req, res));
+	}
+
+	async start(): Promise<this> {
+		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhook/2b0f6c1e/payloco`;
+		return this;
+	}
+
+	async close(): Promise<void> {
+		await new Promise((resolve) => this.server.close(resolve));
+	}
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		// As n8n's rawBodyReader middleware + parseBody leave it for a webhook.
+		req.rawBody = Buffer.concat(chunks);
+		req.readRawBody = async () => {};
+
+		const node: INode = {
+			id: '6f1d2c1e-0a51-4f0e-9a39-5a3c2b7d9e01',
+			name: 'PayLoco Trigger',
+			type: TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			webhookId: '2b0f6c1e',
+			parameters: structuredClone(this.setup.parameters ?? {}),
+			credentials: Object.fromEntries(Object.keys(this.setup.credentials).map((t) => [t, { id: `id-${t}`, name: t }])),
+		};
+		// As n8n: a Workflow per request, its static data loaded from the database and saved when changed.
+		const workflow = new Workflow({
+			id: 'wf-1',
+			name: 'PayLoco notifications',
+			nodes: [node],
+			connections: {},
+			active: true,
+			nodeTypes,
+			staticData: JSON.parse(this.staticData),
+		});
+		const additionalData = {
+			credentialsHelper: {
+				getDecrypted: async (_a: unknown, _n: unknown, type: string) => {
+					if (!this.setup.credentials[type]) throw new Error(`no credential ${type}`);
+					return { ...this.setup.credentials[type] };
+				},
+			},
+			httpRequest: req,
+			httpResponse: res,
+			webhookBaseUrl: 'http://127.0.0.1/webhook',
+			variables: {},
+		} as unknown as IWorkflowExecuteAdditionalData;
+		const webhookData: IWebhookData = {
+			httpMethod: 'POST',
+			node: node.name,
+			path: `${node.webhookId}/payloco`,
+			webhookDescription: trigger.description.webhooks![0],
+			workflowId: 'wf-1',
+			workflowExecuteAdditionalData: additionalData,
+		};
+		const context = new WebhookContext(
+			workflow,
+			workflow.getNode(node.name)!,
+			additionalData,
+			this.setup.mode ?? 'webhook',
+			webhookData,
+			[],
+			null,
+		);
+		const warn = (message: string) => this.warnings.push(message);
+		Object.defineProperty(context, 'logger', { value: { warn, debug: warn, info: warn, error: warn } });
+
+		let result: IWebhookResponseData;
+		try {
+			result = await trigger.webhook!.call(context);
+		} catch (error) {
+			this.errors.push(error as Error);
+			res.writeHead(500, { 'Content-Type': 'application/json' });
+			res.end('{"message":"Workflow Webhook Error: Workflow could not be started!"}');
+			return;
+		}
+		if ((workflow.staticData as IDataObject).__dataChanged) this.staticData = JSON.stringify(workflow.staticData);
+		if (result.workflowData) this.executions.push(result.workflowData);
+		if (result.noWebhookResponse) {
+			expect(res.headersSent).toBe(true);
+			return;
+		}
+		res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+		res.end(JSON.stringify(result.webhookResponse ?? { message: 'Workflow was started' }));
+	}
+}
+
+let sandbox: Sandbox;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, notifyDelayMs: 10_000 });
+});
+afterAll(async () => {
+	await Promise.all(receivers.map(async (r) => await r.close()));
+	await sandbox.close();
+});
+
+const payLocoApi = () => ({
+	environment: 'custom',
+	baseUrl: sandbox.baseUrl,
+	merchantId: 'M20230105586637',
+	privateKey: merchant.pkcs8Pem,
+	platformPublicKey: sandbox.platformPublicKeyBase64,
+});
+
+async function receiver(setup: Partial<Setup> = {}): Promise<Receiver> {
+	const r = await new Receiver({ credentials: { payLocoApi: payLocoApi() }, ...setup }).start();
+	receivers.push(r);
+	return r;
+}
+
+let counter = 0;
+const payload = (extra: Record<string, unknown> = {}) => ({
+	id: `evt_webhook_${++counter}_${Date.now()}`,
+	notifyTime: '2024-05-24T14:29:32.682+08:00',
+	merchantOrderId: 'PENDING-VOID-7',
+	orderId: 'TR1716532172682',
+	status: 'SUCCESS',
+	currency: 'CNY',
+	transAmt: '88.00',
+	reqReserved: '扩展',
+	...extra,
+});
+
+const send = async (r: Receiver, o: NotifyOptions) => await sandbox.sendNotification(r.url, { payload: payload(), ...o });
+
+describe('RSA mode (default)', () => {
+	it('acknowledges a genuine notification and starts one execution with body, headers and event name', async () => {
+		const r = await receiver();
+		const p = payload();
+		const reply = await send(r, { payload: p, eventName: 'PRE_AUTH_VOID', eventType: 'NOTIFY' });
+		expect(reply).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(1);
+		const [[item]] = r.executions[0];
+		expect(item.json.eventName).toBe('PRE_AUTH_VOID');
+		expect(item.json.eventType).toBe('NOTIFY');
+		expect(item.json.body).toEqual(p);
+		expect(item.json.headers).toMatchObject({ 'x-eventname': 'PRE_AUTH_VOID', 'content-type': 'application/json;charset=UTF-8' });
+		expect(item.json).not.toHaveProperty('rawBody');
+		expect(r.errors).toEqual([]);
+	});
+
+	it('refuses unsigned, forged and tampered notifications with 401 and starts nothing', async () => {
+		const r = await receiver();
+		const stranger = rsaKeyPair(2048, true);
+		for (const o of [{ omitSignature: true }, { signWith: stranger.privateKey }, { tamper: true }] as NotifyOptions[]) {
+			expect(await send(r, o)).toEqual({ status: 401, body: REJECTION });
+		}
+		expect(r.executions).toEqual([]);
+		expect(r.staticData).toBe('{}');
+		expect(r.warnings).toEqual([
+			'PayLoco Trigger refused a notification: no signature',
+			expect.stringContaining('signature does not verify'),
+			expect.stringContaining('signature does not verify'),
+		]);
+	});
+
+	it('refuses a notification checked against another platform key (wrong key in the credential)', async () => {
+		const r = await receiver({ credentials: { payLocoApi: { ...payLocoApi(), platformPublicKey: rsaKeyPair().publicBase64 } } });
+		expect((await send(r, {})).status).toBe(401);
+		expect(r.executions).toEqual([]);
+	});
+
+	it('acknowledges a repeated event id without starting the workflow again', async () => {
+		const r = await receiver();
+		const p = payload();
+		expect(await send(r, { payload: p })).toEqual({ status: 200, body: ACK });
+		expect(await send(r, { payload: p })).toEqual({ status: 200, body: ACK });
+		expect(await send(r, { payload: { ...p, notifyTime: '2024-05-24T14:30:00.000+08:00' } })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(1);
+		expect(await send(r, { payload: payload() })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(2);
+		expect(JSON.parse(r.staticData)['node:PayLoco Trigger'].seenEvents.events).toHaveLength(2);
+	});
+
+	it('starts the workflow for every repeat when "Drop Repeated Events" is off, and in test (manual) mode', async () => {
+		const off = await receiver({ parameters: { options: { dropRepeatedEvents: false } } });
+		const manual = await receiver({ mode: 'manual' });
+		for (const r of [off, manual]) {
+			const p = payload();
+			await send(r, { payload: p });
+			await send(r, { payload: p });
+			expect(r.executions).toHaveLength(2);
+			expect(r.staticData).toBe('{}');
+		}
+	});
+
+	it('adds the raw body when asked, and answers with a custom acknowledgement', async () => {
+		const r = await receiver({
+			parameters: { options: { includeRawBody: true, acknowledgement: '{"errCode":"0","errMessage":"OK"}' } },
+		});
+		const p = payload();
+		const reply = await send(r, { payload: p });
+		expect(reply).toEqual({ status: 200, body: '{"errCode":"0","errMessage":"OK"}' });
+		expect(r.executions[0][0][0].json.rawBody).toBe(JSON.stringify(p));
+	});
+
+	it('uses PayLoco\'s published test key on Dev when the credential has none (so a sandbox-signed one fails)', async () => {
+		const r = await receiver({ credentials: { payLocoApi: { ...payLocoApi(), environment: 'dev', platformPublicKey: '' } } });
+		expect((await send(r, {})).status).toBe(401);
+		expect(r.errors).toEqual([]);
+	});
+
+	it('fails the workflow with a clear error, and no key text, when the credential has no usable key', async () => {
+		const none = await receiver({ credentials: { payLocoApi: { ...payLocoApi(), environment: 'uat', platformPublicKey: '' } } });
+		expect((await send(none, {})).status).toBe(500);
+		expect(none.errors[0].message).toBe('The PayLoco API credential has no platform public key');
+		const garbage = 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAgAuG27kWX9WFmVnlZvDoZhxUhupkA3mb';
+		const bad = await receiver({ credentials: { payLocoApi: { ...payLocoApi(), platformPublicKey: garbage } } });
+		expect((await send(bad, {})).status).toBe(500);
+		expect(bad.errors[0].message).toMatch(/^PayLoco API credential: The platform public key/);
+		expect(bad.errors[0].message).not.toContain(garbage.slice(0, 20));
+		expect(none.executions.length + bad.executions.length).toBe(0);
+	});
+
+	it('refuses an invalid acknowledgement option with a clear error', async () => {
+		const r = await receiver({ parameters: { options: { acknowledgement: '{code: 0}' } } });
+		expect((await send(r, {})).status).toBe(500);
+		expect(r.errors[0].message).toBe('The option Acknowledgement Body is not valid JSON');
+	});
+});
+
+describe('HMAC-SHA256 mode', () => {
+	const hmacReceiver = async (secret = SECRET) =>
+		await receiver({ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret } } });
+
+	it('accepts a genuine notification with only the webhook secret credential attached', async () => {
+		const r = await hmacReceiver();
+		const p = payload();
+		expect(await send(r, { style: 'hmac', secret: SECRET, payload: p })).toEqual({ status: 200, body: ACK });
+		expect(r.executions[0][0][0].json.body).toEqual(p);
+		expect(JSON.stringify(r.executions)).not.toContain(SECRET);
+	});
+
+	it('refuses stale, future, tampered, unsigned and wrongly keyed notifications', async () => {
+		const r = await hmacReceiver();
+		const now = Date.now();
+		const cases: NotifyOptions[] = [
+			{ timestamp: now - 6 * 60_000 },
+			{ timestamp: now + 6 * 60_000 },
+			{ tamper: true },
+			{ omitSignature: true },
+			{ secret: 'another secret' },
+		];
+		for (const o of cases) {
+			expect(await send(r, { style: 'hmac', secret: SECRET, ...o })).toEqual({ status: 401, body: REJECTION });
+		}
+		expect(r.executions).toEqual([]);
+		expect(r.warnings.join('\n')).not.toContain(SECRET);
+	});
+
+	it('refuses an RSA-signed notification (no HMAC headers)', async () => {
+		const r = await hmacReceiver();
+		expect((await send(r, { style: 'rsa' })).status).toBe(401);
+	});
+
+	it('fails with a clear error when the secret is empty', async () => {
+		const r = await hmacReceiver('');
+		expect((await send(r, { style: 'hmac', secret: SECRET })).status).toBe(500);
+		expect(r.errors[0].message).toBe('The PayLoco Webhook Secret credential has an empty secret');
+	});
+});
+
+describe('Form POST mode', () => {
+	it('accepts a genuine form notification; the item body holds the form fields', async () => {
+		const r = await receiver({ parameters: { verification: 'form' } });
+		const p = payload({ extra: { a: 1 } });
+		expect(await send(r, { style: 'form', payload: p })).toEqual({ status: 200, body: ACK });
+		expect(r.executions[0][0][0].json.body).toEqual({ ...p, extra: '{"a":1}' });
+	});
+
+	it('refuses tampered, unsigned, forged and JSON notifications', async () => {
+		const r = await receiver({ parameters: { verification: 'form' } });
+		for (const o of [{ tamper: true }, { omitSignature: true }, { signWith: rsaKeyPair(2048, true).privateKey }, { style: 'rsa' }] as NotifyOptions[]) {
+			expect(await send(r, { style: 'form', ...o })).toEqual({ status: 401, body: REJECTION });
+		}
+		expect(r.executions).toEqual([]);
+	});
+});
+
+describe('node description', () => {
+	it('is a POST webhook on path "payloco" that answers by itself, with credentials per mode', () => {
+		const d = (trigger as INodeType).description;
+		expect(d.webhooks).toEqual([{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'payloco' }]);
+		expect(d.credentials).toEqual([
+			expect.objectContaining({ name: 'payLocoApi', displayOptions: { show: { verification: ['rsa', 'form'] } } }),
+			expect.objectContaining({ name: 'payLocoWebhookSecretApi', displayOptions: { show: { verification: ['hmac'] } } }),
+		]);
+	});
+});
