@@ -37,7 +37,7 @@ export class PayLocoApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
-			placeholder: 'https://gate.example.com/gateway',
+			placeholder: 'e.g. https://gate.example.com/gateway',
 			description: 'The full gateway base URL PayLoco issued, including /gateway. Must be https (http only to localhost).',
 			displayOptions: { show: { environment: ['custom'] } },
 		},
@@ -46,7 +46,7 @@ export class PayLocoApi implements ICredentialType {
 			name: 'memberId',
 			type: 'string',
 			default: '',
-			placeholder: '2023010558663764',
+			placeholder: 'e.g. 2023010558663764',
 			description: 'Institution ID (memberId) assigned by PayLoco. Leave empty if PayLoco gave you none.',
 		},
 		{
@@ -55,7 +55,7 @@ export class PayLocoApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
-			placeholder: '2023010558663764',
+			placeholder: 'e.g. 2023010558663764',
 			description: 'Merchant ID (merchantId) assigned by PayLoco, at most 32 characters',
 		},
 		{

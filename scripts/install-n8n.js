@@ -85,6 +85,7 @@ function npmEnv(nodeBin) {
   };
   const nodedir = headersDir(nodeBin);
   if (nodedir) env.npm_config_nodedir = nodedir;
+  else log(`warning: no include/node headers next to ${nodeBin}; node-gyp will try to download them (offline: fails)`);
   return env;
 }
 
@@ -128,6 +129,10 @@ function install(name, nodeBin, rebuild, verify) {
 
   const env = npmEnv(runner);
   run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dest, env });
+  const lock = (dir) => fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
+  if (lock(dest) !== lock(src)) {
+    log(`warning: npm rewrote the lockfile: e2e/runtimes/${name}/package-lock.json is out of date with its package.json`);
+  }
   if (rebuild.length) run('npm', ['rebuild', ...rebuild, '--loglevel=error'], { cwd: dest, env });
   if (verify) verify();
   fs.writeFileSync(path.join(dest, STAMP), stamp);

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 
 import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
+import { rfc3339 } from '../nodes/PayLoco/signing';
 import { rsaKeyPair } from './helpers/keys';
 import { runPayLoco, sentBody } from './helpers/payloco';
 
@@ -87,6 +88,16 @@ describe('faults after sending', () => {
 		const ids = sandbox.requests.map((r) => sentBody(r).requestId);
 		expect(ids).toHaveLength(2);
 		expect(ids[0]).toBe(ids[1]);
+	});
+});
+
+describe('retries never outlive the order time', () => {
+	it('a void whose merchantOrderTime would go stale before the next attempt is not retried', async () => {
+		const orderTime = rfc3339(new Date(Date.now() - 110_000));
+		const result = await runPayLoco(sandbox, merchant, { resource: 'payment', operation: 'preAuthVoid', merchantOrderId: 'ERR503-V-7', oriMerchantOrderId: 'PA-AUTO-7', currency: 'USD', transAmt: '1.00', merchantOrderTime: orderTime, options: { maxAttempts: 3 } }, [{}]);
+		expect(result.error?.message).toMatch(/answered HTTP 503 \[item 0\]/);
+		expect(result.error?.description).toMatch(/Query Transaction for merchantOrderId ERR503-V-7/);
+		expect(sandbox.requests).toHaveLength(1);
 	});
 });
 

@@ -168,3 +168,82 @@ describe('signing a request body', () => {
 		expect(rfc3339(new Date())).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/);
 	});
 });
+
+describe('signing requests from the HTTP Request node (legacy request options)', () => {
+	const gateway = 'https://gate.example.com/gateway';
+	const credentials = { environment: 'custom' as const, baseUrl: gateway, merchantId: 'M1', memberId: 'G1', keyVersion: '1', privateKey: pair.pkcs8Pem };
+	// What HTTP Request node V3 (typeVersion 4.x) hands to authenticate for a JSON body, response format JSON.
+	const legacy = (uri: string, body: unknown, extra: Record<string, unknown> = {}) => ({
+		headers: { accept: 'application/json,text/*;q=0.99' },
+		method: 'POST',
+		uri,
+		gzip: true,
+		rejectUnauthorized: true,
+		followRedirect: true,
+		resolveWithFullResponse: true,
+		timeout: 300_000,
+		body,
+		json: true,
+		...extra,
+	});
+
+	it('signs an absolute uri on the gateway: envelope filled, user fields kept, exact bytes signed, options otherwise untouched', () => {
+		const now = new Date('2026-05-24T06:29:32.682Z');
+		const body = { transType: 'QUERY', accessType: 's2s', merchantOrderId: 'PA-1', memberId: 'MINE', reqReserved: '扩展' };
+		const request = legacy(`${gateway}/v1/payments/open/api/query`, body);
+		const signed = signRequest(credentials, request, now);
+		expect(signed.uri).toBe(`${gateway}/v1/payments/open/api/query`);
+		expect(signed.url).toBeUndefined();
+		expect(Buffer.isBuffer(signed.body)).toBe(true);
+		const sent = JSON.parse((signed.body as Buffer).toString('utf8'));
+		expect(sent).toEqual({ charset: 'UTF-8', version: '2.0.0', signType: 'RSA', keyVersion: '1', memberId: 'MINE', merchantId: 'M1', requestTime: rfc3339(now), transType: 'QUERY', accessType: 's2s', merchantOrderId: 'PA-1', reqReserved: '扩展' });
+		expect(signed.headers).toEqual({ accept: 'application/json,text/*;q=0.99', 'Content-Type': 'application/json', signature: expect.any(String) });
+		expect(opensslVerify(pair.publicPem, signed.body as Buffer, String(signed.headers?.signature))).toBe(true);
+		expect(signed).toMatchObject({ method: 'POST', json: true, resolveWithFullResponse: true, timeout: 300_000, gzip: true });
+		expect(request.body).toBe(body); // the caller's options are not mutated
+	});
+
+	it('keeps a requestTime the user set', () => {
+		const signed = signRequest(credentials, legacy(`${gateway}/v1/issuing/cards/cancel`, { cardId: 'C1', requestTime: '2026-01-01T00:00:00.000Z' }));
+		expect(JSON.parse((signed.body as Buffer).toString('utf8')).requestTime).toBe('2026-01-01T00:00:00.000Z');
+	});
+
+	it('signs a string body (Body Content Type: Raw) as given, byte for byte', () => {
+		const text = ' {"cardId":"C1",  "reqReserved":"扩展"}\n';
+		const signed = signRequest(credentials, legacy(`${gateway}/v1/issuing/cards/cancel`, text, { json: false, headers: { 'content-type': 'text/plain' } }));
+		expect((signed.body as Buffer).equals(Buffer.from(text, 'utf8'))).toBe(true);
+		expect(signed.headers).toEqual({ 'Content-Type': 'application/json', signature: expect.any(String) });
+		expect(opensslVerify(pair.publicPem, signed.body as Buffer, String(signed.headers?.signature))).toBe(true);
+	});
+
+	it.each([
+		['another host', 'https://gate.uat.payloco.com/gateway/v1/issuing/cards/cancel'],
+		['a look-alike host', 'https://gate.example.com.evil.test/gateway/v1/issuing/cards/cancel'],
+		['another port', 'https://gate.example.com:8443/gateway/v1/issuing/cards/cancel'],
+		['plain http', 'http://gate.example.com/gateway/v1/issuing/cards/cancel'],
+		['a path outside the gateway', 'https://gate.example.com/other/v1/issuing/cards/cancel'],
+		['a path that only starts like the gateway', 'https://gate.example.com/gatewayX/v1/issuing/cards/cancel'],
+		['a path that climbs out of the gateway', 'https://gate.example.com/gateway/../admin'],
+		['user info', 'https://user:pw@gate.example.com/gateway/v1/issuing/cards/cancel'],
+	])('refuses to sign for %s, naming the gateway', (_what, uri) => {
+		expect(() => signRequest(credentials, legacy(uri, { cardId: 'C1' }))).toThrow(
+			expect.objectContaining({ name: 'SettingsError', message: expect.stringContaining(`its own gateway, ${gateway};`) }),
+		);
+	});
+
+	it('accepts the gateway spelled differently but meaning the same place', () => {
+		const signed = signRequest(credentials, legacy('https://GATE.example.com:443/gateway/./v1/issuing/cards/cancel?x=1', { cardId: 'C1' }));
+		expect(opensslVerify(pair.publicPem, signed.body as Buffer, String(signed.headers?.signature))).toBe(true);
+	});
+
+	it('refuses a baseURL outside the gateway for a relative url', () => {
+		expect(() => signRequest(credentials, { method: 'POST', baseURL: 'https://elsewhere.test/gateway', url: '/v1/issuing/cards/cancel', body: { cardId: 'C1' } })).toThrow(/its own gateway/);
+	});
+
+	it.each([
+		['form-urlencoded', { form: { cardId: 'C1' } }],
+		['multipart', { formData: { cardId: 'C1' } }],
+	])('refuses a %s body instead of sending it unsigned', (_what, extra) => {
+		expect(() => signRequest(credentials, { ...legacy(`${gateway}/v1/issuing/cards/cancel`, undefined), ...extra })).toThrow(/JSON body, not a form/);
+	});
+});

@@ -351,7 +351,8 @@ describe('node description', () => {
 		const d = (trigger as INodeType).description;
 		expect(d.webhooks).toEqual([{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'payloco' }]);
 		expect(d.credentials).toEqual([
-			expect.objectContaining({ name: 'payLocoApi', displayOptions: { show: { verification: ['rsa', 'form'] } } }),
+			// Shown for every mode but HMAC (rsa, form); `hide` keeps Verification on the node's form (see the node).
+			expect.objectContaining({ name: 'payLocoApi', displayOptions: { hide: { verification: ['hmac'] } } }),
 			expect.objectContaining({ name: 'payLocoWebhookSecretApi', displayOptions: { show: { verification: ['hmac'] } } }),
 		]);
 	});

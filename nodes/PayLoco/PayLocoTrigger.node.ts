@@ -43,7 +43,11 @@ export class PayLocoTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'payLocoApi', required: true, displayOptions: { show: { verification: ['rsa', 'form'] } } },
+			// `hide`, not `show: ['rsa', 'form']`: when every option of a field selects a credential, n8n's
+			// editor takes that field for the node's authentication method, removes it from the form and
+			// offers it only while a new credential is created, so Form POST could not be chosen for an
+			// existing PayLoco API credential.
+			{ name: 'payLocoApi', required: true, displayOptions: { hide: { verification: ['hmac'] } } },
 			{
 				name: 'payLocoWebhookSecretApi',
 				required: true,

@@ -84,7 +84,9 @@ export function runtime(line: N8nLine): N8nRuntime {
 }
 
 export interface CommandResult {
+	/** The process's exit code; -1 when a signal ended it (see `signal`). */
 	exitCode: number;
+	signal: NodeJS.Signals | null;
 	stdout: string;
 	stderr: string;
 	ms: number;
@@ -117,6 +119,8 @@ export interface RawRun {
 export interface ExecuteResult extends CommandResult {
 	/** Parsed result; undefined when n8n printed none (e.g. an unknown node type). */
 	json?: RawRun;
+	/** n8n 2.x crashed in process.exit() after printing (and storing) the complete result. */
+	crashedOnExit?: boolean;
 }
 
 /** The `json` of the items a node emitted on its first output, in its `run`-th run (default 0). */
@@ -150,7 +154,15 @@ export interface N8nServer {
 
 export interface StartOptions {
 	env?: NodeJS.ProcessEnv;
+	/** Until ready; default 90 s. */
 	timeoutMs?: number;
+	/** Wait for the webhooks of workflows activated through this home (default true). */
+	waitForWebhooks?: boolean;
+}
+
+interface WorkflowLike {
+	id?: string;
+	nodes?: Array<{ name: string; type: string; webhookId?: string; disabled?: boolean }>;
 }
 
 export interface CreateOptions {
@@ -200,17 +212,19 @@ function run(
 		let stderr = '';
 		child.stdout!.on('data', (d) => (stdout += d));
 		child.stderr!.on('data', (d) => (stderr += d));
-		const timer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), opts.timeoutMs);
+		let timedOut = false;
+		const timer = setTimeout(() => {
+			timedOut = true;
+			killGroup(child.pid!, 'SIGKILL');
+		}, opts.timeoutMs);
 		child.on('error', reject);
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
 			live.delete(child.pid!);
-			const ms = Date.now() - started;
-			if (signal) {
-				const why = ms >= opts.timeoutMs ? `timed out after ${opts.timeoutMs} ms` : `killed by ${signal}`;
-				reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: ${why}\n${stdout}\n${stderr}`));
+			if (timedOut) {
+				reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: timed out after ${opts.timeoutMs} ms\n${stdout}\n${stderr}`));
 			} else {
-				resolve({ exitCode: code ?? 1, stdout, stderr, ms });
+				resolve({ exitCode: code ?? -1, signal, stdout, stderr, ms: Date.now() - started });
 			}
 		});
 	});
@@ -241,7 +255,7 @@ export class N8nHome {
 	private readonly servers = new Set<N8nServer>();
 	private inputs = 0;
 	/** Imported workflows by id, and those activated here: start() waits for their webhooks. */
-	private readonly workflows = new Map<string, { nodes?: Array<{ webhookId?: string }> }>();
+	private readonly workflows = new Map<string, WorkflowLike>();
 	private readonly activated = new Set<string>();
 
 	private constructor(
@@ -282,13 +296,14 @@ export class N8nHome {
 			cwd: this.userFolder,
 			timeoutMs: this.timeoutMs,
 		});
-		this.transcript.push(`$ n8n ${args.join(' ')}  (exit ${r.exitCode}, ${r.ms} ms)\n${r.stdout}${r.stderr}`);
+		const status = r.signal ?? `exit ${r.exitCode}`;
+		this.transcript.push(`$ n8n ${args.join(' ')}  (${status}, ${r.ms} ms)\n${r.stdout}${r.stderr}`);
 		return r;
 	}
 
 	private async n8nOk(args: string[]): Promise<CommandResult> {
 		const r = await this.n8n(args);
-		if (r.exitCode !== 0) throw new Error(`n8n ${args.join(' ')} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}`);
+		if (r.exitCode !== 0) throw new Error(`n8n ${args.join(' ')}: ${r.signal ?? `exit ${r.exitCode}`}\n${r.stdout}\n${r.stderr}`);
 		return r;
 	}
 
@@ -351,8 +366,8 @@ export class N8nHome {
 	/** Keeps the workflow's `id`. Imported workflows are always inactive: see activateWorkflow. */
 	async importWorkflow(wf: object): Promise<void> {
 		await this.importJson('import:workflow', [wf]);
-		const { id } = wf as { id?: string };
-		if (id) this.workflows.set(id, wf);
+		const { id } = wf as WorkflowLike;
+		if (id) this.workflows.set(id, wf as WorkflowLike);
 	}
 
 	/**
@@ -373,7 +388,17 @@ export class N8nHome {
 	 */
 	async execute(workflowId: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<ExecuteResult> {
 		const r = await this.n8n(['execute', `--id=${workflowId}`, '--rawOutput'], extraEnv);
-		return { ...r, json: parseRawOutput(r.stdout) };
+		const json = parseRawOutput(r.stdout);
+		// n8n 2.41's `execute` calls process.exit() without disposing its isolated-vm expression
+		// pool, which refills itself in a background thread after every use; now and then (about
+		// 1 run in 10 here) isolated-vm's thread pool destructor then segfaults (gdb: exit handlers
+		// -> ivm::thread_pool_t::~thread_pool_t while a pool thread is inside V8). It happens after
+		// the run is complete, printed and stored, so the exit code n8n meant is restored from the
+		// result: 1 when the run has an error, else 0. A crash before the result stays a failure.
+		if (r.signal === 'SIGSEGV' && json) {
+			return { ...r, json, exitCode: json.data.resultData.error ? 1 : 0, crashedOnExit: true };
+		}
+		return { ...r, json };
 	}
 
 	/** `n8n start` on 127.0.0.1 with free ports; resolves once active workflows are registered. */
@@ -430,16 +455,27 @@ export class N8nHome {
 		};
 		this.servers.add(server);
 
-		// Ready = n8n printed its last start-up line, /healthz answers, and every workflow activated
-		// through this home that has webhook nodes (nodes with a `webhookId`, as the editor saves
-		// them) has its webhooks in the database, which is where n8n looks them up per request.
-		// 1.x registers them before that last line; 2.x's publication service does it a moment
-		// later in the background (a request in between gets 404 "webhook is not registered").
-		const withHooks = [...this.activated].filter((id) => this.workflows.get(id)?.nodes?.some((n) => n.webhookId));
+		// Ready = n8n printed its last start-up line, /healthz answers, and the webhook trigger
+		// nodes of the workflows activated through this home are in the database (webhook_entity),
+		// which is where n8n looks webhooks up for each request. 1.x registers them before that
+		// last line; 2.x's publication service does it a moment later in the background, and a
+		// request in between gets 404 "webhook is not registered". A webhook trigger node here is
+		// an enabled node with a `webhookId` (as the editor saves them) and "webhook" or "trigger"
+		// in its type, which leaves out Wait/Form pages that register only while a run waits.
+		const expected =
+			opts.waitForWebhooks === false
+				? []
+				: [...this.activated].flatMap((id) =>
+						(this.workflows.get(id)?.nodes ?? [])
+							.filter((n) => n.webhookId && !n.disabled && /webhook|trigger/i.test(n.type))
+							.map((n) => `${id}/${n.name}`),
+					);
 		const registered = async () => {
-			if (!withHooks.length) return true;
-			const rows = await this.query<{ workflowId: string }>('SELECT DISTINCT workflowId FROM webhook_entity');
-			return withHooks.every((id) => rows.some((r) => r.workflowId === id));
+			if (!expected.length) return true;
+			const rows = await this.query<{ key: string }>(
+				"SELECT DISTINCT workflowId || '/' || node AS key FROM webhook_entity",
+			);
+			return expected.every((key) => rows.some((r) => r.key === key));
 		};
 		const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
 		while (!(out.includes('Editor is now accessible via') && (await healthy(url)) && (await registered()))) {

@@ -33,7 +33,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	Workflow as WorkflowType,
 } from 'n8n-workflow';
-import { ICredentialsHelper, isExpression, NodeHelpers, Workflow } from 'n8n-workflow';
+import { ICredentialsHelper, isExpression, NodeConnectionTypes, NodeHelpers, Workflow } from 'n8n-workflow';
 
 // n8n-core's InstanceSettings reads N8N_USER_FOLDER and writes `.n8n/config` there the first time a
 // node context is created; point it at a throwaway folder, never the developer's ~/.n8n. Set before
@@ -113,14 +113,69 @@ function itemsTrigger(items: IDataObject[]): INodeType {
 	};
 }
 
-/** What n8n's NodeTypes service offers: the package's nodes as `<package name>.<node name>`, plus the stand-in trigger. */
-function nodeTypesFor(pkg: LoadedPackage, trigger: INodeType): INodeTypes {
+/**
+ * The `<node>Tool` type n8n makes for a node with `usableAsTool: true`: the same node (same execute,
+ * credentials and parameters) with no inputs, one `ai_tool` output, " Tool" appended to its names,
+ * and the "Tool Description" parameters n8n adds. n8n does this in its NodeTypes service
+ * (packages/cli, `convertNodeToAiTool`), which n8n-core does not export; this follows its 2.x rules.
+ */
+export function asAiTool(base: INodeType): INodeType {
+	const d = base.description;
+	const hasResourceOrOperation = d.properties.some((p) => p.name === 'resource' || p.name === 'operation');
+	const descriptionType: INodeProperties = {
+		displayName: 'Tool Description',
+		name: 'descriptionType',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Set Automatically', value: 'auto', description: 'Automatically set based on resource and operation' },
+			{ name: 'Set Manually', value: 'manual', description: 'Manually set the description' },
+		],
+		default: 'auto',
+	};
+	const toolDescription: INodeProperties = {
+		displayName: 'Description',
+		name: 'toolDescription',
+		type: 'string',
+		default: d.description,
+		required: true,
+		typeOptions: { rows: 2 },
+		description: 'Explain to the LLM what this tool does',
+		...(hasResourceOrOperation ? { displayOptions: { show: { descriptionType: ['manual'] } } } : {}),
+	};
+	const { usableAsTool: _usableAsTool, ...rest } = d;
+	const tool = Object.create(base) as INodeType; // inherits execute() and methods
+	tool.description = {
+		...rest,
+		name: `${d.name}Tool`,
+		displayName: `${d.displayName} Tool`,
+		inputs: [],
+		outputs: [NodeConnectionTypes.AiTool],
+		properties: [...(hasResourceOrOperation ? [descriptionType] : []), toolDescription, ...d.properties],
+	};
+	return tool;
+}
+
+/**
+ * What n8n's NodeTypes service offers: the package's nodes as `<package name>.<node name>`, their
+ * `<node name>Tool` variants (see asAiTool), the stand-in trigger, and any extra types a test adds.
+ */
+function nodeTypesFor(pkg: LoadedPackage, trigger: INodeType, extra: Record<string, INodeType> = {}): INodeTypes {
 	const shortName = (type: string) =>
 		type.startsWith(`${pkg.packageName}.`) ? type.slice(pkg.packageName.length + 1) : undefined;
+	const tools = new Map<string, INodeType>();
 	const getByName = (type: string): INodeType | IVersionedNodeType => {
 		if (type === ITEMS_TRIGGER_TYPE) return trigger;
+		if (extra[type]) return extra[type];
 		const name = shortName(type);
 		if (name === undefined) throw new Error(`Unknown node type "${type}"`);
+		const base = name.endsWith('Tool') && !(name in pkg.known.nodes) ? name.slice(0, -'Tool'.length) : undefined;
+		if (base !== undefined && base in pkg.known.nodes) {
+			const baseType = NodeHelpers.getVersionedNodeType(pkg.getNode(base).type);
+			if (!baseType.description.usableAsTool) throw new Error(`Node "${base}" cannot be used as a tool`);
+			if (!tools.has(type)) tools.set(type, asAiTool(baseType));
+			return tools.get(type)!;
+		}
 		return pkg.getNode(name).type; // throws UnrecognizedNodeTypeError for unknown names
 	};
 	return {
@@ -251,6 +306,8 @@ export interface RunWorkflowOptions {
 	/** Credential type name -> plain decrypted data. */
 	credentials?: Record<string, IDataObject>;
 	executionId?: string;
+	/** More node types by full name, e.g. a stand-in AI Agent that calls tools. */
+	extraNodeTypes?: Record<string, INodeType>;
 }
 
 /** Runs a workflow in manual mode and returns n8n's full run result. */
@@ -271,7 +328,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<IRun> {
 	} satisfies IWorkflowBase;
 	const workflow = new Workflow({
 		...workflowData,
-		nodeTypes: nodeTypesFor(pkg, itemsTrigger(opts.items ?? [])),
+		nodeTypes: nodeTypesFor(pkg, itemsTrigger(opts.items ?? []), opts.extraNodeTypes),
 	});
 
 	const unsupported = (what: string) => () => {

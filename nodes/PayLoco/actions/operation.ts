@@ -33,4 +33,6 @@ export interface PayLocoOperation {
 	build(item: ItemReader): IDataObject;
 	/** Fields that must be stamped when the request is first sent, not when it is built. */
 	stampOnFirstSend?(body: IDataObject, now: Date): void;
+	/** When a body with its own timestamp (kept across retries) goes stale for PayLoco, in ms since epoch. */
+	staleAt?(body: IDataObject): number | undefined;
 }

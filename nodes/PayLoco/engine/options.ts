@@ -23,11 +23,12 @@ export const optionsProperty: INodeProperties = {
 	displayName: 'Options',
 	name: 'options',
 	type: 'collection',
-	placeholder: 'Add Option',
+	placeholder: 'Add option',
 	default: {},
 	options: [
 		{
-			displayName: 'Batch Interval (Ms)',
+			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- the unit is ms, as in n8n's HTTP Request node
+			displayName: 'Batch Interval (ms)',
 			name: 'batchInterval',
 			type: 'number',
 			typeOptions: { minValue: 0 },
@@ -60,7 +61,8 @@ export const optionsProperty: INodeProperties = {
 				'Whether to retry connection errors, timeouts, HTTP 5xx and 429 (honouring Retry-After) with backoff. Every retry sends the same request ID with a fresh requestTime and signature; PayLoco refusals are never retried.',
 		},
 		{
-			displayName: 'Timeout (Ms)',
+			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- the unit is ms, as in n8n's HTTP Request node
+			displayName: 'Timeout (ms)',
 			name: 'timeout',
 			type: 'number',
 			typeOptions: { minValue: 1000 },

@@ -19,6 +19,9 @@ import { forEachLimited } from './pool';
 import { readReply } from './reply';
 import { backoffMs } from './retry';
 
+/** Leaves room for the request's own trip and clock differences before PayLoco's two-minute limit. */
+const STALE_MARGIN_MS = 15_000;
+
 /**
  * The one per-item loop every operation shares: build and validate every item before anything
  * is sent, then send with bounded concurrency and safe retries, and keep output in input order.
@@ -161,7 +164,12 @@ async function callWithRetries(
 		} catch (error) {
 			const retry = error instanceof Fault && error.details.retryable && options.retry && attempts < options.maxAttempts;
 			if (!retry) return { attempts, error };
-			await sleep(backoffMs(attempts, error));
+			const wait = backoffMs(attempts, error);
+			// A retry must resend the same order with its own time; once PayLoco would call that
+			// time stale, stop and report the fault (outcome unknown) rather than a misleading refusal.
+			const staleAt = op.staleAt?.(body);
+			if (staleAt !== undefined && Date.now() + wait > staleAt - STALE_MARGIN_MS) return { attempts, error };
+			await sleep(wait);
 		}
 	}
 }

@@ -78,19 +78,56 @@ function isAbsolute(url: string): boolean {
 }
 
 /**
+ * True when `target` is the gateway itself or a path below it, on the same scheme, host and port.
+ * Compared after URL normalization, so `https://GATE.example.com:443/gateway/./v1` counts and
+ * `https://gate.example.com/gatewayX/...` or `https://gate.example.com.evil/...` do not.
+ */
+function isUnderGateway(target: string, gateway: string): boolean {
+	if (!URL.canParse(target)) return false;
+	const url = new URL(target);
+	const base = new URL(gateway);
+	if (url.origin !== base.origin || url.username || url.password) return false;
+	const basePath = base.pathname.replace(/\/+$/, '');
+	return url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+}
+
+/** Where a request says it goes: an absolute `url`/`uri`, or one relative to `baseURL` or the gateway. */
+function resolveTarget(out: SignableRequest, urlField: 'url' | 'uri', gateway: string): string {
+	const target = String(out[urlField] ?? '');
+	if (isAbsolute(target)) return target;
+	const base = typeof out.baseURL === 'string' && isAbsolute(out.baseURL) ? out.baseURL.replace(/\/+$/, '') : gateway;
+	delete out.baseURL;
+	return `${base}/${target.replace(/^\/+/, '')}`;
+}
+
+/**
  * What the credential's `authenticate` does to every request: point a relative URL at the
- * credential's gateway, sign the body, and send the signed bytes as a Buffer so nothing between
- * here and the socket can re-serialize or trim them.
+ * credential's gateway, refuse a URL outside it, sign the body, and send the signed bytes as a
+ * Buffer so nothing between here and the socket can re-serialize or trim them.
+ *
+ * The request options come either from `httpRequestWithAuthentication` (`url`, maybe `baseURL`;
+ * the PayLoco node and the credential test) or from n8n's legacy `requestWithAuthentication`
+ * (`uri`, `json`, a parsed body object; the HTTP Request node in "Predefined Credential Type"
+ * mode, which only accepts absolute URLs). Both send a Buffer body byte for byte, with or
+ * without `json: true`.
  */
 export function signRequest(credentials: PayLocoCredentials, request: SignableRequest, now: Date = new Date()): SignableRequest {
 	const out: SignableRequest = { ...request };
-	const base = resolveBaseUrl(credentials);
+	const gateway = resolveBaseUrl(credentials);
 	const urlField = out.uri !== undefined && out.url === undefined ? 'uri' : 'url';
-	const target = String(out[urlField] ?? '');
-	if (!isAbsolute(target)) {
-		const explicitBase = typeof out.baseURL === 'string' && isAbsolute(out.baseURL) ? out.baseURL.replace(/\/+$/, '') : base;
-		out[urlField] = `${explicitBase}/${target.replace(/^\/+/, '')}`;
-		delete out.baseURL;
+	const target = resolveTarget(out, urlField, gateway);
+	// A signature is a bearer token for two minutes: it must never go to another host. Catches a
+	// typo'd host, a Dev URL used with a UAT credential, or a URL taken from untrusted input.
+	if (!isUnderGateway(target, gateway)) {
+		throw new SettingsError(
+			'url',
+			`This PayLoco API credential signs only requests to its own gateway, ${gateway}; the URL ${hostAndPath(target)} is outside it, so nothing was sent. Use a URL that starts with ${gateway}/, or a credential for that gateway.`,
+		);
+	}
+	out[urlField] = target;
+	// PayLoco takes JSON only; a form body would go out unsigned and be refused.
+	if (out.form !== undefined || out.formData !== undefined) {
+		throw new SettingsError('body', 'PayLoco requests take a JSON body, not a form; nothing was sent. In the HTTP Request node, set Body Content Type to JSON.');
 	}
 	const empty = out.body === undefined || out.body === null || out.body === '' || (isPlainObject(out.body) && Object.keys(out.body).length === 0 && String(out.method ?? 'GET').toUpperCase() === 'GET');
 	if (empty) return out;
@@ -98,4 +135,11 @@ export function signRequest(credentials: PayLocoCredentials, request: SignableRe
 	out.body = bytes;
 	out.headers = { ...withoutHeader(out.headers, 'content-type', 'signature', 'content-length'), 'Content-Type': 'application/json', signature };
 	return out;
+}
+
+/** A URL for an error message: scheme, host and path only (a query string may carry IDs). */
+function hostAndPath(url: string): string {
+	if (!URL.canParse(url)) return JSON.stringify(url.slice(0, 80));
+	const { protocol, host, pathname } = new URL(url);
+	return `${protocol}//${host}${pathname}`;
 }

@@ -21,6 +21,15 @@ export const TRANS_TYPES = [
 	'VCC',
 ] as const;
 
+/** What the seed page says PAY and VCC are for; the other codes are shown as they are. */
+const TRANS_TYPE_NAMES: Partial<Record<(typeof TRANS_TYPES)[number], string>> = {
+	PAY: 'PAY (Payment Transactions)',
+	VCC: 'VCC (VCC Card Transactions)',
+};
+
+/** The Transaction Type dropdown: alphabetical, as n8n lists long option lists. */
+export const TRANS_TYPE_OPTIONS = [...TRANS_TYPES].sort().map((value) => ({ name: TRANS_TYPE_NAMES[value] ?? value, value }));
+
 const properties: INodeProperties[] = [
 	{
 		displayName: 'Card ID',
@@ -28,7 +37,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '1655900976772226',
+		placeholder: 'e.g. 1655900976772226',
 		description: 'PayLoco card ID (cardId) of the card to cancel permanently. Usually mapped from the alert with an expression.',
 	},
 	{
@@ -44,7 +53,7 @@ const properties: INodeProperties[] = [
 		displayName: 'Transaction Type',
 		name: 'transType',
 		type: 'options',
-		options: TRANS_TYPES.map((value) => ({ name: value, value })),
+		options: TRANS_TYPE_OPTIONS,
 		default: 'PAY',
 		description: 'PayLoco transType: PAY for payment cards, VCC for virtual credit cards',
 	},

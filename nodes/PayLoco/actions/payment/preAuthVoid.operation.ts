@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { rfc3339 } from '../../signing';
+import { CLOCK_WINDOW_MS, rfc3339 } from '../../signing';
 import type { PayLocoOperation } from '../operation';
 import { amount, currency, httpUrl, optionalId, recentTime, requiredId } from '../validate';
 
@@ -11,7 +11,8 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '20230105586637641001',
+		placeholder: 'e.g. 20230105586637641001-VOID',
+		hint: "A new ID for this void, not the pre-authorization's. To retry, reuse it.",
 		description:
 			'Your new, unique order ID for this void (merchantOrderId). Reuse the same value to retry the same void; never a new one.',
 	},
@@ -21,7 +22,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '20230105586637641000',
+		placeholder: 'e.g. 20230105586637641001',
 		description: 'Merchant order ID of the pre-authorization to void (oriMerchantOrderId)',
 	},
 	{
@@ -29,8 +30,8 @@ const properties: INodeProperties[] = [
 		name: 'currency',
 		type: 'string',
 		required: true,
-		default: 'USD',
-		placeholder: 'USD',
+		default: '',
+		placeholder: 'e.g. USD',
 		description: 'ISO 4217 letter code of the original pre-authorization (currency), e.g. USD, CNY, EUR',
 	},
 	{
@@ -39,7 +40,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '100.01',
+		placeholder: 'e.g. 100.01',
 		description: 'Amount of the original pre-authorization as a decimal string (transAmt), e.g. 100.01',
 	},
 	{
@@ -47,7 +48,7 @@ const properties: INodeProperties[] = [
 		name: 'merchantOrderTime',
 		type: 'string',
 		default: '',
-		placeholder: '2024-07-18T17:19:59.740+08:00',
+		placeholder: 'Leave empty to use the time the request is sent',
 		description:
 			'RFC 3339 time of this void order (merchantOrderTime), within 2 minutes of now. Leave empty to use the time the request is sent.',
 	},
@@ -55,15 +56,22 @@ const properties: INodeProperties[] = [
 		displayName: 'Additional Fields',
 		name: 'additionalFields',
 		type: 'collection',
-		placeholder: 'Add Field',
+		placeholder: 'Add field',
 		default: {},
 		options: [
+			{
+				displayName: 'Merchant Extension',
+				name: 'reqReserved',
+				type: 'string',
+				default: '',
+				description: 'Free text kept with the order (reqReserved); any language',
+			},
 			{
 				displayName: 'Notify URL',
 				name: 'notifyUrl',
 				type: 'string',
 				default: '',
-				placeholder: 'https://n8n.example.com/webhook/payloco',
+				placeholder: 'e.g. https://n8n.example.com/webhook/…/payloco',
 				description: 'Where PayLoco posts the final result (notifyUrl), e.g. a PayLoco Trigger webhook URL',
 			},
 			{
@@ -71,15 +79,8 @@ const properties: INodeProperties[] = [
 				name: 'oriOrderId',
 				type: 'string',
 				default: '',
-				placeholder: 'TR1654008732742455296',
+				placeholder: 'e.g. TR1654008732742455296',
 				description: "PayLoco's order ID of the pre-authorization (oriOrderId), if you have it",
-			},
-			{
-				displayName: 'Merchant Extension',
-				name: 'reqReserved',
-				type: 'string',
-				default: '',
-				description: 'Free text kept with the order (reqReserved); any language',
 			},
 			{
 				displayName: 'Reserved',
@@ -125,5 +126,8 @@ export const preAuthVoid: PayLocoOperation = {
 		// Stamped when first sent, not when built: a long batch would otherwise send stale times.
 		// Retries keep it, because it is the void order's own time.
 		if (!body.merchantOrderTime) body.merchantOrderTime = rfc3339(now);
+	},
+	staleAt(body) {
+		return Date.parse(String(body.merchantOrderTime)) + CLOCK_WINDOW_MS;
 	},
 };

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { TRANS_TYPES } from '../card/cancel.operation';
+import { TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../card/cancel.operation';
 import type { PayLocoOperation } from '../operation';
 import { amount, currency, InputError, oneOf, optionalId } from '../validate';
 
@@ -10,7 +10,7 @@ const properties: INodeProperties[] = [
 		name: 'merchantOrderId',
 		type: 'string',
 		default: '',
-		placeholder: '20230105586637641001',
+		placeholder: 'e.g. 20230105586637641001',
 		description: 'Your order ID to look up (merchantOrderId), e.g. the Merchant Order ID of a void that came back PENDING',
 	},
 	{
@@ -18,14 +18,14 @@ const properties: INodeProperties[] = [
 		name: 'orderId',
 		type: 'string',
 		default: '',
-		placeholder: 'TR1654008732742455296',
+		placeholder: 'e.g. TR1654008732742455296',
 		description: "PayLoco's order ID (orderId), if you have it. Give this or the Merchant Order ID.",
 	},
 	{
 		displayName: 'Transaction Type',
 		name: 'transType',
 		type: 'options',
-		options: TRANS_TYPES.map((value) => ({ name: value, value })),
+		options: TRANS_TYPE_OPTIONS,
 		default: 'QUERY',
 		description: 'PayLoco transType of the query',
 	},
@@ -34,7 +34,7 @@ const properties: INodeProperties[] = [
 		name: 'currency',
 		type: 'string',
 		default: '',
-		placeholder: 'USD',
+		placeholder: 'e.g. USD',
 		description: 'ISO 4217 letter code of the order (currency); optional',
 	},
 	{
@@ -42,7 +42,7 @@ const properties: INodeProperties[] = [
 		name: 'payAmt',
 		type: 'string',
 		default: '',
-		placeholder: '100.01',
+		placeholder: 'e.g. 100.01',
 		description: 'Amount of the order as a decimal string (payAmt); optional, needs Currency',
 	},
 ];

@@ -1,0 +1,451 @@
+/**
+ * The PayLoco node inside real n8n (1.x on Node 20, 2.x on Node 24), installed from this repo's
+ * `npm pack` output into a fresh user folder's community-nodes folder, against the sandbox on
+ * 127.0.0.1. One N8nHome per line:
+ *
+ *   1. one `n8n execute` of one workflow that covers every sandbox scenario (Manual Trigger →
+ *      Code nodes producing items → PayLoco nodes with Continue On Fail), Cancel Card, Pre-Auth
+ *      Void with a Chinese reqReserved, and Query Transaction;
+ *   2. the two workflows in examples/, activated and served by `n8n start`, driven over HTTP.
+ *
+ * The sandbox's raw bytes are the judge on the wire: every request's signature is checked with
+ * the openssl command line over exactly the bytes received.
+ *
+ * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { startSandbox } from '../../sandbox/server';
+import type { RequestRecord, Sandbox } from '../../sandbox/server';
+import { rsaKeyPair } from '../helpers/keys';
+import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
+import { N8nHome } from './n8n';
+import type { N8nLine, RawRun } from './n8n';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
+const WORKFLOW_ID = 'payLocoNodeE2e01';
+const SLOW_MS = 2500; // the sandbox's SLOW- wait; the nodes' timeout (1000 ms, the option's minimum) is shorter
+const REQ_RESERVED = '客户取消订单，释放预授权资金';
+
+const chargebackExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'chargeback-alert-cancel-card.json'), 'utf8'));
+const voidExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'order-cancelled-void-preauth.json'), 'utf8'));
+
+/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
+function packRepo(into: string): string {
+	const sources = ['nodes/PayLoco/PayLoco.node.ts', 'credentials/PayLocoApi.credentials.ts'];
+	for (const dir of ['nodes/PayLoco/engine', 'nodes/PayLoco/actions', 'nodes/PayLoco/transport', 'nodes/PayLoco/signing']) {
+		for (const f of fs.readdirSync(path.join(REPO, dir), { recursive: true }) as string[]) {
+			if (f.endsWith('.ts')) sources.push(path.join(dir, f));
+		}
+	}
+	for (const ts of sources) {
+		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
+		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
+			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
+		}
+	}
+	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
+	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workflow: Manual Trigger fans out to four branches, each a Code node making items and a
+// PayLoco node (Continue On Fail) taking them. Node options are per node, hence a node per setting.
+
+let seq = 0;
+const node = (name: string, type: string, typeVersion: number, x: number, y: number, extra: object = {}) => ({
+	id: `e2e0d000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
+	name,
+	type,
+	typeVersion,
+	position: [x, y],
+	parameters: {},
+	...extra,
+});
+const items = (name: string, list: object[], x: number, y: number) =>
+	node(name, 'n8n-nodes-base.code', 2, x, y, { parameters: { jsCode: `return ${JSON.stringify(list.map((json) => ({ json })))};` } });
+const payLoco = (name: string, parameters: object, x: number, y: number) =>
+	node(name, 'n8n-nodes-payloco.payLoco', 1, x, y, {
+		parameters,
+		onError: 'continueRegularOutput',
+		credentials: { payLocoApi: CREDENTIAL },
+	});
+const link = (...names: string[]) =>
+	Object.fromEntries(names.slice(0, -1).map((from, i) => [from, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]));
+
+/** Cancel Card over every scenario with retries off: one request per item, each fault seen as it is. */
+interface Case {
+	card: string;
+	json: Record<string, unknown>;
+	error?: RegExp;
+	/** The sandbox applied the cancellation (even when the node could not trust the answer). */
+	applied: boolean;
+}
+
+function catalogue(tag: string): Case[] {
+	const fault = (fault: string, outcomeUnknown: boolean, extra: object = {}) => ({ success: false, fault, outcomeUnknown, attempts: 1, ...extra });
+	const refusal = (code: string) => ({ success: false, status: 'FAILED', code, attempts: 1, traceId: expect.stringMatching(/\S/) });
+	const ok = (status: string, code: string) => ({ success: true, status, code, attempts: 1, traceId: expect.stringMatching(/\S/) });
+	return [
+		{ card: `C-${tag}-ok1`, json: ok('SUCCESS', '00000000'), applied: true },
+		{ card: `PENDING-${tag}`, json: { ...ok('PENDING', '00000003'), message: '处理中' }, applied: true },
+		{ card: `FAIL-${tag}`, json: refusal('50000001'), error: /^PayLoco refused item \d+: 50000001 Transaction declined$/, applied: false },
+		{ card: `UNKNOWN-${tag}`, json: refusal('30020001'), error: /^PayLoco refused item \d+: 30020001 /, applied: false },
+		{ card: `STALE-${tag}`, json: refusal('10010002'), error: /^PayLoco refused item \d+: 10010002 .*2-minute window/, applied: false },
+		{ card: `ERR500-${tag}`, json: fault('http', true, { httpStatus: 500 }), error: /^PayLoco's gateway answered HTTP 500 \[item \d+\]$/, applied: false },
+		{ card: `ERR502-${tag}`, json: fault('http', true, { httpStatus: 502 }), error: /^PayLoco's gateway answered HTTP 502 \[item \d+\]$/, applied: false },
+		{ card: `ERR503-${tag}`, json: fault('http', true, { httpStatus: 503 }), error: /^PayLoco's gateway answered HTTP 503 \[item \d+\]$/, applied: false },
+		{ card: `RATE429-${tag}`, json: fault('rateLimited', false, { httpStatus: 429 }), error: /^PayLoco is rate limiting requests \(HTTP 429\) \[item \d+\]$/, applied: false },
+		{ card: `SLOW-${tag}`, json: fault('timeout', true), error: /^PayLoco did not answer within the timeout; the request may have been applied \[item \d+\]$/, applied: false },
+		{ card: `HTML-${tag}`, json: fault('html', true), error: /^PayLoco's answer was an HTML page .*the outcome is unknown \[item \d+\]$/, applied: false },
+		{ card: `EMPTY-${tag}`, json: fault('empty', true), error: /^PayLoco's answer was empty, .*the outcome is unknown \[item \d+\]$/, applied: false },
+		{ card: `NOTJSON-${tag}`, json: fault('notJson', true), error: /^PayLoco's answer was not JSON, .*the outcome is unknown \[item \d+\]$/, applied: false },
+		{ card: `NOTRACE-${tag}`, json: fault('malformed', true), error: /without a traceId.*the outcome is unknown \[item \d+\]$/, applied: true },
+		{ card: `BADSIG-${tag}`, json: fault('badSignature', true), error: /failed signature verification .*the outcome is unknown \[item \d+\]$/, applied: true },
+		{ card: `NOSIG-${tag}`, json: fault('missingSignature', true), error: /has no signature header.*the outcome is unknown \[item \d+\]$/, applied: true },
+		{ card: `RESET-${tag}`, json: fault('reset', true), error: /^The connection to PayLoco was cut before its answer arrived; the request may have been applied \[item \d+\]$/, applied: false },
+		{ card: `C-${tag}-ok2`, json: ok('SUCCESS', '00000000'), applied: true },
+	];
+}
+
+const FLAKY = ['FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW'];
+
+function workflowFor(tag: string) {
+	seq = 0;
+	const cases = catalogue(tag);
+	const voids = [
+		{ mo: `V-${tag}-ok`, ori: `PA-AUTO-${tag}-1`, cur: 'USD', amt: '100.01', note: REQ_RESERVED },
+		{ mo: `PENDING-V-${tag}`, ori: `PA-AUTO-${tag}-2`, cur: 'CNY', amt: '88', note: REQ_RESERVED },
+		{ mo: `FAIL-V-${tag}`, ori: `PA-AUTO-${tag}-3`, cur: 'JPY', amt: '500', note: '' },
+	];
+	const nodes = [
+		node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, 300),
+		items('Scenario Cards', cases.map((c) => ({ card: c.card })), 220, 0),
+		payLoco('Cancel Catalogue', { resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', options: { retry: false, timeout: 1000 } }, 440, 0),
+		items('Flaky Cards', FLAKY.map((s) => ({ card: `${s}-${tag}` })), 220, 200),
+		payLoco('Cancel With Retries', {
+			resource: 'card',
+			operation: 'cancel',
+			cardId: '={{ $json.card }}',
+			requestId: '={{ "alert-" + $json.card }}',
+			transType: 'VCC',
+			options: { retry: true, maxAttempts: 3, timeout: 1000 },
+		}, 440, 200),
+		items('Cancelled Orders', voids, 220, 400),
+		payLoco('Void Pre-Auth', {
+			resource: 'payment',
+			operation: 'preAuthVoid',
+			merchantOrderId: '={{ $json.mo }}',
+			oriMerchantOrderId: '={{ $json.ori }}',
+			currency: '={{ $json.cur }}',
+			transAmt: '={{ $json.amt }}',
+			additionalFields: { reqReserved: '={{ $json.note }}' },
+			options: { retry: false },
+		}, 440, 400),
+		// Follows the voids: the voided pre-auth (CLOSED), the void order by merchantOrderId and by
+		// PayLoco's orderId, an unknown order (refused), and a PENDING- order the query itself creates.
+		node('Lookups', 'n8n-nodes-base.code', 2, 660, 400, {
+			parameters: {
+				jsCode: [
+					'const done = $input.first().json;',
+					'return [',
+					`  { json: { mo: ${JSON.stringify(voids[0].ori)} } },`,
+					'  { json: { mo: done.merchantOrderId } },',
+					'  { json: { orderId: done.data.orderId } },',
+					`  { json: { mo: ${JSON.stringify(`MISSING-${tag}`)} } },`,
+					`  { json: { mo: ${JSON.stringify(`PENDING-Q-${tag}`)} } },`,
+					'];',
+				].join('\n'),
+			},
+		}),
+		payLoco('Query', {
+			resource: 'payment',
+			operation: 'query',
+			merchantOrderId: '={{ $json.mo ?? "" }}',
+			orderId: '={{ $json.orderId ?? "" }}',
+			options: { retry: false },
+		}, 880, 400),
+	];
+	const workflow = {
+		id: WORKFLOW_ID,
+		name: 'PayLoco node e2e',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes,
+		connections: {
+			Start: {
+				main: [
+					['Scenario Cards', 'Flaky Cards', 'Cancelled Orders'].map((n) => ({ node: n, type: 'main', index: 0 })),
+				],
+			},
+			...link('Scenario Cards', 'Cancel Catalogue'),
+			...link('Flaky Cards', 'Cancel With Retries'),
+			...link('Cancelled Orders', 'Void Pre-Auth', 'Lookups', 'Query'),
+		},
+	};
+	return { workflow, cases, voids };
+}
+
+/** The items a node emitted, with their pairedItem, from `n8n execute --rawOutput`. */
+function emitted(result: RawRun | undefined, name: string) {
+	const main = result?.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? [];
+	return main.map((item) => ({ json: item.json, pairedItem: (item as { pairedItem?: unknown }).pairedItem }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const merchant = rsaKeyPair();
+let sandbox: Sandbox;
+let tmp: string;
+let tgz: string;
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: SLOW_MS, notifyDelayMs: 500 });
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-node-e2e-'));
+	tgz = packRepo(tmp);
+}, 60_000);
+
+afterAll(async () => {
+	await sandbox?.close();
+	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Requests whose scenario ID field (cardId / merchantOrderId) is `id`. */
+const requestsFor = (id: string) =>
+	sandbox.requests.filter((r) => {
+		const body = r.rawBody.length ? sentBody(r) : {};
+		return body.cardId === id || body.merchantOrderId === id;
+	});
+
+async function settled(records: RequestRecord[], timeoutMs = 10_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (records.some((r) => r.outcome === 'received') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
+	const tag = `L${line}`;
+	const { workflow, cases, voids } = workflowFor(tag);
+	let home: N8nHome;
+	const timings: Record<string, number> = {};
+	let since = Date.now();
+	const lap = (what: string) => {
+		timings[what] = Date.now() - since;
+		since = Date.now();
+	};
+
+	beforeAll(async () => {
+		if (!tgz) throw new Error('no package to install (see the first error)');
+		sandbox.reset();
+		since = Date.now();
+		home = await N8nHome.create(line, { packageTgz: tgz });
+		lap('create home + install package');
+		await home.importCredentials([
+			{
+				...CREDENTIAL,
+				type: 'payLocoApi',
+				data: {
+					environment: 'custom',
+					baseUrl: sandbox.baseUrl,
+					memberId: '2023010558663764',
+					merchantId: 'M20230105586637',
+					keyVersion: '1',
+					privateKey: merchant.pkcs8Pem,
+					platformPublicKey: sandbox.platformPublicKeyBase64,
+				},
+			},
+		]);
+		lap('import credential');
+		await home.importWorkflow(workflow);
+		await home.importWorkflow(chargebackExample);
+		await home.importWorkflow(voidExample);
+		lap('import 3 workflows');
+	}, 300_000);
+
+	afterAll(async () => {
+		await home?.dispose();
+		console.log(`n8n ${line}.x timings (ms): ${JSON.stringify(timings)}`);
+	}, 60_000);
+
+	test('one `n8n execute` covers every sandbox scenario, Cancel Card, Pre-Auth Void and Query', async () => {
+		since = Date.now();
+		const run = await home.execute(WORKFLOW_ID);
+		lap('n8n execute');
+		expect({ exitCode: run.exitCode, status: run.json?.status, error: run.json?.data.resultData.error }).toEqual({
+			exitCode: 0,
+			status: 'success',
+			error: undefined,
+		});
+		const result = run.json;
+
+		// --- The catalogue: one item per scenario, in input order, paired with its input.
+		const out = emitted(result, 'Cancel Catalogue');
+		expect(out.map((o) => o.pairedItem)).toEqual(cases.map((_, i) => ({ item: i })));
+		cases.forEach((c, i) => {
+			const json = out[i].json;
+			expect({ card: c.card, json }).toEqual({ card: c.card, json: expect.objectContaining({ ...c.json, cardId: c.card }) });
+			if (c.error) expect({ card: c.card, error: json.error }).toEqual({ card: c.card, error: expect.stringMatching(c.error) });
+			else expect(json.error).toBeUndefined();
+			if (c.error) expect(String(json.error)).toContain(`item ${i}`);
+			// Generated requestIds: PayLoco-safe, one per item.
+			expect(json.requestId).toMatch(/^n8n[0-9a-f]{29}$/);
+		});
+		expect(new Set(out.map((o) => o.json.requestId)).size).toBe(cases.length);
+
+		// Exactly one request per catalogue item (retries are off), carrying the output's requestId.
+		const slow = requestsFor(`SLOW-${tag}`);
+		await settled(slow, SLOW_MS * 3);
+		cases.forEach((c, i) => {
+			const sent = requestsFor(c.card);
+			expect({ card: c.card, requests: sent.length }).toEqual({ card: c.card, requests: 1 });
+			expect(sentBody(sent[0])).toMatchObject({ cardId: c.card, requestId: out[i].json.requestId, transType: 'PAY', accessType: 's2s' });
+		});
+		// The SLOW- item: the node gave up at its 1 s timeout, so the sandbox found nobody listening.
+		expect(slow[0].outcome).toBe('abandoned:SLOW');
+		const cancelled = sandbox.effects.filter((e) => e.kind === 'cardCancelled').map((e) => e.id);
+		for (const c of cases) expect({ card: c.card, applied: cancelled.includes(c.card) }).toEqual({ card: c.card, applied: c.applied });
+
+		// --- FLAKY*: the node's own retry, same requestId, one effect each, two attempts.
+		const flaky = emitted(result, 'Cancel With Retries');
+		expect(flaky.map((o) => o.pairedItem)).toEqual(FLAKY.map((_, i) => ({ item: i })));
+		FLAKY.forEach((s, i) => {
+			const card = `${s}-${tag}`;
+			expect(flaky[i].json).toEqual({
+				success: true,
+				status: 'SUCCESS',
+				code: '00000000',
+				message: 'Success',
+				traceId: expect.stringMatching(/\S/),
+				cardId: card,
+				requestId: `alert-${card}`,
+				attempts: 2,
+			});
+			const sent = requestsFor(card);
+			expect({ card, requests: sent.length }).toEqual({ card, requests: 2 });
+			expect(sent.map((r) => sentBody(r).requestId)).toEqual([`alert-${card}`, `alert-${card}`]);
+			expect(sentBody(sent[0]).transType).toBe('VCC');
+			expect(sent[0].headers.signature).not.toBe(sent[1].headers.signature);
+			expect(sandbox.effects.filter((e) => e.id === card)).toEqual([expect.objectContaining({ kind: 'cardCancelled', requestKey: `alert-${card}` })]);
+		});
+
+		// --- Pre-Auth Void: success, PENDING, decline; the Chinese reqReserved crosses the wire as UTF-8.
+		const voided = emitted(result, 'Void Pre-Auth');
+		expect(voided.map((o) => o.pairedItem)).toEqual(voids.map((_, i) => ({ item: i })));
+		expect(voided.map((o) => o.json)).toEqual([
+			expect.objectContaining({ success: true, status: 'SUCCESS', code: '00000000', merchantOrderId: voids[0].mo, oriMerchantOrderId: voids[0].ori, attempts: 1 }),
+			expect.objectContaining({ success: true, status: 'PENDING', code: '00000003', merchantOrderId: voids[1].mo, oriMerchantOrderId: voids[1].ori }),
+			expect.objectContaining({ success: false, status: 'FAILED', code: '50000001', merchantOrderId: voids[2].mo, error: expect.stringMatching(/^PayLoco refused item 2: 50000001/) }),
+		]);
+		for (const o of voided) expect(o.json.traceId).toMatch(/\S/);
+		expect(voided[0].json.data).toMatchObject({ status: 'SUCCESS', merchantOrderId: voids[0].mo, currency: 'USD', transAmt: '100.01', orderId: expect.stringMatching(/\S/) });
+		voids.forEach((v) => {
+			const [sent] = requestsFor(v.mo);
+			const body = sentBody(sent);
+			expect(body).toMatchObject({ merchantOrderId: v.mo, oriMerchantOrderId: v.ori, currency: v.cur, transAmt: v.amt });
+			if (v.note) expect(sent.rawBody.includes(Buffer.from(`"reqReserved":"${REQ_RESERVED}"`, 'utf8'))).toBe(true);
+			else expect(body.reqReserved).toBeUndefined();
+			expect(body.merchantOrderTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/);
+		});
+		expect(sandbox.effects.filter((e) => e.kind === 'preAuthVoided').map((e) => e.requestKey).sort()).toEqual([voids[0].mo, voids[1].mo].sort());
+
+		// --- Query Transaction.
+		const queried = emitted(result, 'Query');
+		expect(queried.map((o) => o.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
+		const orderId = (voided[0].json.data as { orderId: string }).orderId;
+		expect(queried.map((o) => o.json)).toEqual([
+			expect.objectContaining({ success: true, code: '00000000', status: 'CLOSED', merchantOrderId: voids[0].ori }),
+			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', merchantOrderId: voids[0].mo, data: expect.objectContaining({ orderId, payMethod: 'CARD' }) }),
+			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', orderId, data: expect.objectContaining({ merchantOrderId: voids[0].mo }) }),
+			expect.objectContaining({ success: false, code: '40040001', error: expect.stringMatching(/^PayLoco refused item 3: 40040001/) }),
+			expect.objectContaining({ success: true, code: '00000003', status: 'PENDING', merchantOrderId: `PENDING-Q-${tag}` }),
+		]);
+		for (const o of queried) expect(o.json.traceId).toMatch(/\S/);
+
+		// --- Every request n8n sent is signed over exactly the bytes that arrived (openssl decides).
+		const all = sandbox.requests;
+		expect(all.length).toBe(cases.length + 2 * FLAKY.length + voids.length + 5);
+		for (const r of all) {
+			expect({ path: r.path, verified: verifiedByOpenssl(r, merchant) }).toEqual({ path: r.path, verified: true });
+			expect(r.headers['content-type']).toMatch(/^application\/json/);
+			expect(sentBody(r)).toMatchObject({ charset: 'UTF-8', version: '2.0.0', signType: 'RSA', keyVersion: '1', merchantId: 'M20230105586637', memberId: '2023010558663764' });
+		}
+
+		// n8n stored the run too (mode "cli").
+		const stored = await home.listExecutions({ workflowId: WORKFLOW_ID });
+		expect(stored.map((e) => [e.mode, e.status])).toEqual([['cli', 'success']]);
+	}, 180_000);
+
+	test('the example workflows answer their webhooks: cancel a card; void directly or via Wait → Query', async () => {
+		sandbox.reset();
+		since = Date.now();
+		await home.activateWorkflow(chargebackExample.id);
+		await home.activateWorkflow(voidExample.id);
+		lap('activate 2 workflows');
+		const server = await home.start();
+		lap('n8n start');
+		try {
+			const post = async (hookPath: string, body: object) => {
+				const res = await fetch(`${server.url}/webhook/${hookPath}`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify(body),
+				});
+				const text = await res.text();
+				return { status: res.status, json: (() => { try { return JSON.parse(text); } catch { return text; } })() };
+			};
+
+			// Chargeback alert → Cancel Card → Respond: the alert's own ID is the requestId.
+			const alert = await post('payloco-chargeback-alert', { alertId: `ALERT-${tag}-1`, cardId: `CARD-${tag}-77` });
+			expect(alert).toEqual({
+				status: 200,
+				json: { cardId: `CARD-${tag}-77`, requestId: `ALERT-${tag}-1`, success: true, status: 'SUCCESS', traceId: expect.stringMatching(/\S/), code: '00000000', error: null },
+			});
+			// A declined card answers too (Continue On Fail), with the refusal's code and traceId.
+			const declined = await post('payloco-chargeback-alert', { alertId: `ALERT-${tag}-2`, cardId: `FAIL-${tag}-78` });
+			expect(declined).toEqual({
+				status: 200,
+				json: expect.objectContaining({ cardId: `FAIL-${tag}-78`, success: false, status: 'FAILED', code: '50000001', traceId: expect.stringMatching(/\S/), error: expect.stringMatching(/50000001/) }),
+			});
+
+			// Order cancelled → Void → IF PENDING? A normal order answers SUCCESS directly ...
+			const order = (orderId: string, preAuthOrderId: string) => ({ orderId, preAuthOrderId, currency: 'USD', amount: '100.01', reason: REQ_RESERVED });
+			const direct = await post('payloco-order-cancelled', order(`ORD-${tag}-1`, `PA-AUTO-${tag}-ex1`));
+			expect(direct).toEqual({
+				status: 200,
+				json: { merchantOrderId: `ORD-${tag}-1-VOID`, success: true, status: 'SUCCESS', traceId: expect.stringMatching(/\S/), code: '00000000', error: null },
+			});
+			// ... a PENDING- one goes IF → Wait → Query and answers the final status.
+			const started = Date.now();
+			const pending = await post('payloco-order-cancelled', order(`PENDING-${tag}-2`, `PA-AUTO-${tag}-ex2`));
+			expect(pending).toEqual({
+				status: 200,
+				json: { merchantOrderId: `PENDING-${tag}-2-VOID`, success: true, status: 'SUCCESS', traceId: expect.stringMatching(/\S/), code: '00000000', error: null },
+			});
+			expect(Date.now() - started).toBeGreaterThanOrEqual(1900); // the Wait node's 2 s
+
+			const paths = sandbox.requests.map((r) => `${r.path.split('/').pop()} ${String(sentBody(r).cardId ?? sentBody(r).merchantOrderId)}`);
+			expect(paths).toEqual([
+				`cancel CARD-${tag}-77`,
+				`cancel FAIL-${tag}-78`,
+				`preAuthVoid ORD-${tag}-1-VOID`,
+				`preAuthVoid PENDING-${tag}-2-VOID`,
+				`query PENDING-${tag}-2-VOID`,
+			]);
+			for (const r of sandbox.requests) expect(verifiedByOpenssl(r, merchant)).toBe(true);
+			expect(sandbox.requests[3].rawBody.includes(Buffer.from(REQ_RESERVED, 'utf8'))).toBe(true);
+			expect(sandbox.effects.map((e) => e.id)).toEqual([`CARD-${tag}-77`, `PA-AUTO-${tag}-ex1`, `PA-AUTO-${tag}-ex2`]);
+
+			await home.waitForExecutions(chargebackExample.id, 2);
+			await home.waitForExecutions(voidExample.id, 2);
+			const executions = await home.listExecutions();
+			expect(executions.filter((e) => e.mode === 'webhook').map((e) => e.status)).toEqual(['success', 'success', 'success', 'success']);
+		} finally {
+			await server.stop();
+			lap('requests + stop');
+		}
+	}, 240_000);
+});
+
