@@ -215,3 +215,16 @@ describe('credential problems stop the run before anything is sent', () => {
 		expect(sandbox.requests).toHaveLength(0);
 	});
 });
+
+describe('credential problems with Continue On Fail', () => {
+	it('every item carries the credential error and nothing is sent', async () => {
+		const result = await runPayLoco(sandbox, merchant, cancel(), [{ card: 'C-1' }, { card: 'C-2' }], {
+			continueOnFail: true,
+			credentials: { privateKey: 'not a key' },
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json)).toEqual([0, 1].map(() => ({ error: expect.stringMatching(/PayLoco API credential: The private key is not a key/), success: false, sent: false })));
+		expect(result.items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(sandbox.requests).toHaveLength(0);
+	});
+});

@@ -36,11 +36,9 @@ const voidExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'orde
 
 /** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
 function packRepo(into: string): string {
-	const sources = ['nodes/PayLoco/PayLoco.node.ts', 'credentials/PayLocoApi.credentials.ts'];
-	for (const dir of ['nodes/PayLoco/engine', 'nodes/PayLoco/actions', 'nodes/PayLoco/transport', 'nodes/PayLoco/signing']) {
-		for (const f of fs.readdirSync(path.join(REPO, dir), { recursive: true }) as string[]) {
-			if (f.endsWith('.ts')) sources.push(path.join(dir, f));
-		}
+	const sources = ['credentials/PayLocoApi.credentials.ts'];
+	for (const f of fs.readdirSync(path.join(REPO, 'nodes'), { recursive: true }) as string[]) {
+		if (f.endsWith('.ts')) sources.push(path.join('nodes', f));
 	}
 	for (const ts of sources) {
 		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
@@ -410,6 +408,13 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 				json: expect.objectContaining({ cardId: `FAIL-${tag}-78`, success: false, status: 'FAILED', code: '50000001', traceId: expect.stringMatching(/\S/), error: expect.stringMatching(/50000001/) }),
 			});
 
+			// A fault answers too: no status, no traceId, the error says the outcome is unknown.
+			const broken = await post('payloco-chargeback-alert', { alertId: `ALERT-${tag}-3`, cardId: `NOTJSON-${tag}-79` });
+			expect(broken).toEqual({
+				status: 200,
+				json: { cardId: `NOTJSON-${tag}-79`, requestId: `ALERT-${tag}-3`, success: false, traceId: null, code: null, error: expect.stringMatching(/not JSON.*outcome is unknown/) },
+			});
+
 			// Order cancelled → Void → IF PENDING? A normal order answers SUCCESS directly ...
 			const order = (orderId: string, preAuthOrderId: string) => ({ orderId, preAuthOrderId, currency: 'USD', amount: '100.01', reason: REQ_RESERVED });
 			const direct = await post('payloco-order-cancelled', order(`ORD-${tag}-1`, `PA-AUTO-${tag}-ex1`));
@@ -425,23 +430,31 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 				json: { merchantOrderId: `PENDING-${tag}-2-VOID`, success: true, status: 'SUCCESS', traceId: expect.stringMatching(/\S/), code: '00000000', error: null },
 			});
 			expect(Date.now() - started).toBeGreaterThanOrEqual(1900); // the Wait node's 2 s
+			// A void whose outcome is unknown (an HTML page came back) has no status: IF sends it straight to the answer.
+			const unknown = await post('payloco-order-cancelled', order(`HTML-${tag}-3`, `PA-AUTO-${tag}-ex3`));
+			expect(unknown).toEqual({
+				status: 200,
+				json: { merchantOrderId: `HTML-${tag}-3-VOID`, success: false, traceId: null, code: null, error: expect.stringMatching(/HTML page.*outcome is unknown/) },
+			});
 
 			const paths = sandbox.requests.map((r) => `${r.path.split('/').pop()} ${String(sentBody(r).cardId ?? sentBody(r).merchantOrderId)}`);
 			expect(paths).toEqual([
 				`cancel CARD-${tag}-77`,
 				`cancel FAIL-${tag}-78`,
+				`cancel NOTJSON-${tag}-79`,
 				`preAuthVoid ORD-${tag}-1-VOID`,
 				`preAuthVoid PENDING-${tag}-2-VOID`,
 				`query PENDING-${tag}-2-VOID`,
+				`preAuthVoid HTML-${tag}-3-VOID`,
 			]);
 			for (const r of sandbox.requests) expect(verifiedByOpenssl(r, merchant)).toBe(true);
-			expect(sandbox.requests[3].rawBody.includes(Buffer.from(REQ_RESERVED, 'utf8'))).toBe(true);
+			expect(sandbox.requests[4].rawBody.includes(Buffer.from(REQ_RESERVED, 'utf8'))).toBe(true);
 			expect(sandbox.effects.map((e) => e.id)).toEqual([`CARD-${tag}-77`, `PA-AUTO-${tag}-ex1`, `PA-AUTO-${tag}-ex2`]);
 
-			await home.waitForExecutions(chargebackExample.id, 2);
-			await home.waitForExecutions(voidExample.id, 2);
+			await home.waitForExecutions(chargebackExample.id, 3);
+			await home.waitForExecutions(voidExample.id, 3);
 			const executions = await home.listExecutions();
-			expect(executions.filter((e) => e.mode === 'webhook').map((e) => e.status)).toEqual(['success', 'success', 'success', 'success']);
+			expect(executions.filter((e) => e.mode === 'webhook').map((e) => e.status)).toEqual(Array(6).fill('success'));
 		} finally {
 			await server.stop();
 			lap('requests + stop');

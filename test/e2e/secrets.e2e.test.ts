@@ -33,7 +33,7 @@ import type { Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import type { TestKeyPair } from '../helpers/keys';
 import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome } from './n8n';
+import { N8nHome, parseRawOutput } from './n8n';
 import type { N8nLine, RawRun } from './n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -90,10 +90,6 @@ class SecretScanner {
 				if (!common.includes(w)) this.windows.set(w, label);
 			}
 		}
-	}
-
-	get size(): number {
-		return this.windows.size;
 	}
 
 	scan(source: string, haystack: string): Finding[] {
@@ -161,8 +157,9 @@ const garbage = randomBytes(120).toString('base64');
 /** Unrelated keys of the same kinds: what they share with ours is structure. */
 const others = [rsaKeyPair(2048, true), rsaKeyPair(2048, true)];
 const otherShort = [rsaKeyPair(1024, true), rsaKeyPair(1024, true)];
-const structure2048 = others.flatMap((k) => [k.pkcs8Pem, k.pkcs1Pem, k.pkcs8Base64, pkcs1Body(k), k.publicPem, encrypt(k)]);
-const structure1024 = otherShort.flatMap((k) => [k.pkcs8Pem, k.pkcs8Base64]);
+const everyForm = (k: TestKeyPair) => [k.pkcs8Pem, k.pkcs1Pem, k.pkcs8Base64, pkcs1Body(k), k.publicPem, k.publicBase64, encrypt(k)].flatMap(forms);
+const structure2048 = others.flatMap(everyForm);
+const structure1024 = otherShort.flatMap(everyForm);
 
 const CREDS = {
 	pkcs8: { id: 'plSecretPkcs8', name: 'PayLoco PEM PKCS#8' },
@@ -242,6 +239,9 @@ function workflowFor(tag: string) {
 		payLoco('Empty Card ID', 'pkcs8', cancel({ retry: false }), 440, 600),
 		items('Key Check', [{ n: 1 }], 220, 800),
 		...BAD_KEYS.map((k, i) => payLoco(`Key ${k}`, k, cancel({}, `KEY${k.toUpperCase()}-${tag}`), 440, 800 + 150 * i)),
+		// n8n marks the whole run failed when the LAST node it ran ended in an error, even one it
+		// continued past: a No Op after the key checks keeps them from being last.
+		node('After Key Checks', 'n8n-nodes-base.noOp', 1, 660, 900),
 	];
 	const to = (...names: string[]) => ({ main: [names.map((n) => ({ node: n, type: 'main', index: 0 }))] });
 	const workflow = {
@@ -257,13 +257,41 @@ function workflowFor(tag: string) {
 			Orders: to('Voids'),
 			'Bad Cards': to('Empty Card ID'),
 			'Key Check': to(...BAD_KEYS.map((k) => `Key ${k}`)),
+			...Object.fromEntries(BAD_KEYS.map((k) => [`Key ${k}`, to('After Key Checks')])),
 		},
 	};
 	return { workflow, voids };
 }
 
+/**
+ * The run printed by `n8n execute --rawOutput`. With N8N_LOG_LEVEL=debug, n8n 2.x prints it
+ * through its logger instead: colored, after a timestamp and level, followed by the log line's
+ * metadata. Both shapes are read here.
+ */
+function parseRun(stdout: string): RawRun | undefined {
+	// eslint-disable-next-line no-control-regex
+	const text = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+	const direct = parseRawOutput(text);
+	if (direct?.data?.resultData) return direct;
+	const end = text.search(/^\}\s+\{ "file": "base-command\.js", "function": "log" \}/m);
+	if (end < 0) return undefined;
+	const starts = [...text.slice(0, end).matchAll(/^[\d:.]+\s+\w+\s+\{$/gm)];
+	const start = starts.at(-1);
+	if (!start) return undefined;
+	return JSON.parse(`{${text.slice(start.index + start[0].length, end)}}`);
+}
+
 const jsonOf = (result: RawRun | undefined, name: string) =>
 	(result?.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? []).map((item) => item.json);
+
+/**
+ * The error of a node that threw and was continued past. n8n 1.x emits it as the item
+ * `{ error: message }`; n8n 2.x passes the input items through and keeps the error in the run.
+ */
+const thrownError = (result: RawRun | undefined, name: string): string => {
+	const run = result?.data.resultData.runData[name]?.[0];
+	return String(run?.error?.message ?? run?.data?.main?.[0]?.[0]?.json.error ?? '');
+};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -300,7 +328,12 @@ describe('the secret scanner', () => {
 		expect(scanner.scan('planted', body.slice(500, 515))).toEqual([]);
 		// (The credential's own placeholder is such structure: every RSA 2048 public key starts like this.)
 		expect(scanner.scan('planted', '-----BEGIN PRIVATE KEY----- MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA -----END PRIVATE KEY-----')).toEqual([]);
-		expect(scanner.size).toBeGreaterThan(4 * 1500);
+		// Every offset past the ASN.1 header counts, in the Base64 body of both private key encodings.
+		for (const body of [merchant.pkcs8Base64, merchant.pkcs1Pem.replace(/-----[A-Z ]+-----|\s/g, '')]) {
+			const missed = [];
+			for (let i = 64; i + FRAGMENT <= body.length; i++) if (!scanner.scan('planted', body.slice(i, i + FRAGMENT)).length) missed.push(i);
+			expect(missed).toEqual([]);
+		}
 	});
 });
 
@@ -338,10 +371,12 @@ describe.each([1, 2] as N8nLine[])('secret hygiene in real n8n %i.x (debug loggi
 		lap('create + import');
 		const run = await home.execute(WORKFLOW_ID);
 		lap('n8n execute');
-		if (run.exitCode !== 0 || run.json?.status !== 'success') {
-			throw new Error(`n8n execute: exit ${run.exitCode}, status ${run.json?.status}\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-4000)}`);
+		result = parseRun(run.stdout);
+		// n8n 2.x's `execute` sometimes segfaults in process.exit() after printing and storing the run (see n8n.ts).
+		const exitedOk = run.exitCode === 0 || ('signal' in run && run.signal === 'SIGSEGV');
+		if (!exitedOk || result?.status !== 'success') {
+			throw new Error(`n8n execute: exit ${run.exitCode}, status ${result?.status}\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-4000)}`);
 		}
-		result = run.json;
 		// Let the SLOW- request finish in the sandbox (abandoned) so every request is final.
 		const deadline = Date.now() + SLOW_MS * 3;
 		while (sandbox.requests.some((r) => r.outcome === 'received') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -368,9 +403,9 @@ describe.each([1, 2] as N8nLine[])('secret hygiene in real n8n %i.x (debug loggi
 			expect.objectContaining({ success: true, cardId: `C-${tag}-after-empty` }),
 		]);
 		for (const k of BAD_KEYS) {
-			const [out, ...rest] = jsonOf(result, `Key ${k}`);
-			expect({ k, rest, error: out?.error }).toEqual({ k, rest: [], error: expect.stringMatching(BAD_KEY_MESSAGES[k]) });
-			expect(String(out.error)).toMatch(/^PayLoco API credential: /);
+			expect({ k, error: thrownError(result, `Key ${k}`) }).toEqual({ k, error: expect.stringMatching(BAD_KEY_MESSAGES[k]) });
+			expect(thrownError(result, `Key ${k}`)).toMatch(/^PayLoco API credential: The private key /);
+			expect(jsonOf(result, `Key ${k}`)).toHaveLength(1);
 		}
 	});
 
@@ -405,7 +440,8 @@ describe.each([1, 2] as N8nLine[])('secret hygiene in real n8n %i.x (debug loggi
 		expect(names).toEqual(expect.arrayContaining(['printed', 'sql:execution_data', 'sql:execution_entity', 'sql:credentials_entity']));
 		expect(names.some((n) => n.endsWith('database.sqlite'))).toBe(true);
 		const printed = sources[0][1];
-		expect(printed).toMatch(/debug/i);
+		expect(printed).toContain('Start executing node "Catalogue"'); // a debug-level line
+		expect(names).toContain(path.join('.n8n', 'logs', 'n8n.log'));
 		expect(printed).toContain(`C-${tag}`);
 		const executionData = sources.find(([s]) => s === 'sql:execution_data')![1];
 		expect(executionData).toContain(`NOTRACE-${tag}`);

@@ -29,7 +29,7 @@ function retryAfterMs(reply: RawReply): number | undefined {
 }
 
 function unknownOutcome(kind: 'html' | 'empty' | 'notJson' | 'malformed', what: string): Fault {
-	return new Fault(kind, `PayLoco's answer was ${what}, not a PayLoco JSON reply; the outcome is unknown`, {
+	return new Fault(kind, `PayLoco's answer was ${what}, so it cannot be read as a PayLoco reply; the outcome is unknown`, {
 		retryable: false,
 		outcomeUnknown: true,
 	});

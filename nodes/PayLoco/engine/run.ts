@@ -33,8 +33,16 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	const op = findOperation(resource, operation);
 	if (!op) throw new NodeOperationError(fns.getNode(), `Unknown operation "${resource} / ${operation}"`);
 	const options = readOptions(fns);
-	const platformKey = await prepareCredential(fns, options);
 	const continueOnFail = fns.continueOnFail();
+	let platformKey: KeyObject | undefined;
+	try {
+		platformKey = await prepareCredential(fns, options);
+	} catch (error) {
+		// With Continue On Fail, every item says why, so the next node can see it; nothing was sent.
+		if (!continueOnFail) throw error;
+		const json = { error: (error as Error).message, success: false, sent: false };
+		return [items.map((_, i) => ({ json: { ...json }, pairedItem: { item: i } }))];
+	}
 
 	const results: INodeExecutionData[] = new Array(items.length);
 	const bodies = buildAll(fns, op, items.length, (i, failure) => {
