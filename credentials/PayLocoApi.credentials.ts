@@ -90,6 +90,7 @@ export class PayLocoApi implements ICredentialType {
 
 	// Every request made with this credential is signed here, at send time: the PayLoco node's,
 	// the credential test's, and the HTTP Request node's in "Predefined Credential Type" mode.
+	// A URL outside the credential's gateway is refused: a signature must never reach another host.
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
 		return signRequest(credentials as unknown as PayLocoCredentials, requestOptions as never) as unknown as IHttpRequestOptions;
 	}

@@ -82,6 +82,8 @@ function npmEnv(nodeBin) {
     npm_config_update_notifier: 'false',
     // sqlite3 first tries to download a prebuilt binary (unreachable): go straight to node-gyp.
     npm_config_build_from_source: 'true',
+    // node-gyp: compile on all cores.
+    JOBS: 'max',
   };
   const nodedir = headersDir(nodeBin);
   if (nodedir) env.npm_config_nodedir = nodedir;

@@ -200,6 +200,8 @@ describe('signing requests from the HTTP Request node (legacy request options)',
 		expect(signed.headers).toEqual({ accept: 'application/json,text/*;q=0.99', 'Content-Type': 'application/json', signature: expect.any(String) });
 		expect(opensslVerify(pair.publicPem, signed.body as Buffer, String(signed.headers?.signature))).toBe(true);
 		expect(signed).toMatchObject({ method: 'POST', json: true, resolveWithFullResponse: true, timeout: 300_000, gzip: true });
+		// n8n's legacy request path then sets axios maxRedirects to 0 for a POST: no redirect carries the signature away.
+		expect(signed).toMatchObject({ followRedirect: false, followAllRedirects: false, disableFollowRedirect: true });
 		expect(request.body).toBe(body); // the caller's options are not mutated
 	});
 

@@ -1,9 +1,14 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { operationProperties } from './actions/router';
+import { OPERATIONS, operationProperties } from './actions/router';
 import { optionsProperty } from './engine/options';
 import { runOperation } from './engine/run';
+
+/** Under the node on the canvas: "Card: Cancel", "Payment: Void Pre-Authorization", ... not the raw values. */
+const SUBTITLE = `={{ ${JSON.stringify(
+	Object.fromEntries(OPERATIONS.map((op) => [`${op.resource}:${op.value}`, `${op.resource[0].toUpperCase()}${op.resource.slice(1)}: ${op.name}`])),
+)}[$parameter["resource"] + ":" + $parameter["operation"]] }}`;
 
 export class PayLoco implements INodeType {
 	description: INodeTypeDescription = {
@@ -12,7 +17,7 @@ export class PayLoco implements INodeType {
 		icon: { light: 'file:payloco.svg', dark: 'file:payloco.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		subtitle: SUBTITLE,
 		description: 'Cancel cards, void pre-authorizations and query transactions on the PayLoco payment gateway',
 		defaults: { name: 'PayLoco' },
 		usableAsTool: true,

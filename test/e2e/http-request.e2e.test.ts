@@ -7,8 +7,9 @@
  * The workflow is examples/http-request-any-endpoint.json (pointed at the sandbox) plus:
  * - a Cancel Card call whose body sets its own memberId, with Response Format JSON (`json: true`
  *   on n8n's legacy request path; the example's Autodetect sends `json: false`);
- * - two calls that must be refused: a URL outside the credential's gateway (refused by the
- *   credential before anything is sent) and a relative URL (refused by the HTTP Request node).
+ * - three calls that must not deliver a signature anywhere else: a URL outside the credential's
+ *   gateway (refused by the credential before anything is sent), a relative URL (refused by the
+ *   HTTP Request node), and a gateway that answers 307 to another host (not followed).
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
@@ -30,6 +31,7 @@ const REPO = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(REPO, 'examples', 'http-request-any-endpoint.json');
 const DEV_GATEWAY = 'https://gate.dev.payloco.com/gateway';
 const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
+const REDIRECTING_CREDENTIAL = { id: 'payLocoRedirect', name: 'PayLoco Redirecting Gateway' };
 const MEMBER_ID = '2023010558663764';
 const MERCHANT_ID = 'M20230105586637';
 const USER_MEMBER_ID = 'INST-SET-BY-USER';
@@ -80,7 +82,7 @@ const httpNode = (n: number, name: string, url: string, jsonBody: string, extra:
 });
 
 /** The example, pointed at the sandbox, plus Cancel Card and the two calls that must be refused. */
-function workflowFor(sandbox: Sandbox, line: N8nLine, strangerUrl: string) {
+function workflowFor(sandbox: Sandbox, line: N8nLine, strangerUrl: string, redirectorUrl: string) {
 	const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as { nodes: WorkflowNode[]; connections: Record<string, unknown> };
 	const nodes = example.nodes.map((node) =>
 		node.name === 'Transaction Query'
@@ -94,6 +96,10 @@ function workflowFor(sandbox: Sandbox, line: N8nLine, strangerUrl: string) {
 		httpNode(1, 'Cancel Card', `${sandbox.baseUrl}/v1/issuing/cards/cancel`, cancelBody, {}, { response: { response: { responseFormat: 'json' } } }),
 		httpNode(2, 'Outside The Gateway', `${strangerUrl}/gateway/v1/issuing/cards/cancel`, refusedBody, continueOnFail),
 		httpNode(3, 'Relative URL', '/v1/issuing/cards/cancel', refusedBody, continueOnFail),
+		httpNode(4, 'Redirected', `${redirectorUrl}/gateway/v1/issuing/cards/cancel`, refusedBody, {
+			...continueOnFail,
+			credentials: { payLocoApi: REDIRECTING_CREDENTIAL },
+		}),
 	);
 	return {
 		id: 'plHttpE2eWf01',
@@ -106,6 +112,7 @@ function workflowFor(sandbox: Sandbox, line: N8nLine, strangerUrl: string) {
 			'Transaction Query': { main: [[{ node: 'Cancel Card', type: 'main', index: 0 }]] },
 			Start: { main: [[{ node: 'Transaction Query', type: 'main', index: 0 }, { node: 'Outside The Gateway', type: 'main', index: 0 }]] },
 			'Outside The Gateway': { main: [[{ node: 'Relative URL', type: 'main', index: 0 }]] },
+			'Relative URL': { main: [[{ node: 'Redirected', type: 'main', index: 0 }]] },
 		},
 	};
 }
@@ -122,6 +129,9 @@ let sandbox: Sandbox;
 let stranger: http.Server;
 let strangerUrl: string;
 const strangerHits: string[] = [];
+let redirector: http.Server;
+let redirectorUrl: string;
+const redirectorHits: string[] = [];
 let tmp: string;
 let tgz: string;
 const merchant = rsaKeyPair();
@@ -135,6 +145,14 @@ beforeAll(async () => {
 	});
 	await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
 	strangerUrl = `http://127.0.0.1:${(stranger.address() as AddressInfo).port}`;
+	// A "gateway" that sends every request on to the other host, keeping method and body (307).
+	redirector = http.createServer((req, res) => {
+		redirectorHits.push(`${req.method} ${req.url} signature=${req.headers.signature ? 'yes' : 'no'}`);
+		req.resume();
+		res.writeHead(307, { location: `${strangerUrl}${req.url}` }).end();
+	});
+	await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+	redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-http-e2e-'));
 	tgz = packRepo(tmp);
 }, 60_000);
@@ -142,6 +160,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await sandbox?.close();
 	await new Promise((resolve) => stranger?.close(resolve));
+	await new Promise((resolve) => redirector?.close(resolve));
 	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -154,6 +173,7 @@ describe.each([1, 2] as N8nLine[])('HTTP Request node with the PayLoco API crede
 	beforeAll(async () => {
 		sandbox.reset();
 		strangerHits.length = 0;
+		redirectorHits.length = 0;
 		home = await N8nHome.create(line, { packageTgz: tgz });
 		await home.importCredentials([
 			{
@@ -169,8 +189,13 @@ describe.each([1, 2] as N8nLine[])('HTTP Request node with the PayLoco API crede
 					platformPublicKey: sandbox.platformPublicKeyBase64,
 				},
 			},
+			{
+				...REDIRECTING_CREDENTIAL,
+				type: 'payLocoApi',
+				data: { environment: 'custom', baseUrl: `${redirectorUrl}/gateway`, merchantId: MERCHANT_ID, keyVersion: '1', privateKey: merchant.pkcs8Pem },
+			},
 		]);
-		const workflow = workflowFor(sandbox, line, strangerUrl);
+		const workflow = workflowFor(sandbox, line, strangerUrl, redirectorUrl);
 		await home.importWorkflow(workflow);
 		const run = await home.execute(workflow.id);
 		result = run.json;
@@ -247,6 +272,14 @@ describe.each([1, 2] as N8nLine[])('HTTP Request node with the PayLoco API crede
 		const out = outputOf(result, 'Outside The Gateway');
 		expect(out).toHaveLength(1);
 		expect(errorText(out[0])).toContain(`signs only requests to its own gateway, ${sandbox.baseUrl}`);
+		expect(strangerHits).toEqual([]);
+	});
+
+	test('a redirect answered to a signed request is not followed: the signature stays with the gateway', () => {
+		const out = outputOf(result, 'Redirected');
+		expect(out).toHaveLength(1);
+		expect(errorText(out[0])).toMatch(/307/);
+		expect(redirectorHits).toEqual(['POST /gateway/v1/issuing/cards/cancel signature=yes']);
 		expect(strangerHits).toEqual([]);
 	});
 

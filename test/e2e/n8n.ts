@@ -18,7 +18,8 @@ import * as path from 'path';
 
 export type N8nLine = 1 | 2;
 
-const REPO = path.resolve(__dirname, '..', '..');
+// The repository root, also when this file runs compiled under .cache/ (npm start, benchmarks).
+const REPO = path.resolve(__dirname, '..', '..').replace(/[\\/]\.cache[\\/][^\\/]+$/, '');
 const CACHE = path.resolve(REPO, process.env.PAYLOCO_E2E_CACHE || '.cache');
 
 /** Fixed key so that credentials stored by one command can be read by the next. */
@@ -154,6 +155,8 @@ export interface N8nServer {
 
 export interface StartOptions {
 	env?: NodeJS.ProcessEnv;
+	/** A fixed port (npm start); a free one by default. */
+	port?: number;
 	/** Until ready; default 90 s. */
 	timeoutMs?: number;
 	/** Wait for the webhooks of workflows activated through this home (default true). */
@@ -390,8 +393,8 @@ export class N8nHome {
 		const r = await this.n8n(['execute', `--id=${workflowId}`, '--rawOutput'], extraEnv);
 		const json = parseRawOutput(r.stdout);
 		// n8n 2.41's `execute` calls process.exit() without disposing its isolated-vm expression
-		// pool, which refills itself in a background thread after every use; now and then (about
-		// 1 run in 10 here) isolated-vm's thread pool destructor then segfaults (gdb: exit handlers
+		// pool, which refills itself in a background thread after every use; now and then (3 runs
+		// in about 80 here, more under load) isolated-vm's thread pool destructor then segfaults (gdb: exit handlers
 		// -> ivm::thread_pool_t::~thread_pool_t while a pool thread is inside V8). It happens after
 		// the run is complete, printed and stored, so the exit code n8n meant is restored from the
 		// result: 1 when the run has an error, else 0. A crash before the result stays a failure.
@@ -403,7 +406,7 @@ export class N8nHome {
 
 	/** `n8n start` on 127.0.0.1 with free ports; resolves once active workflows are registered. */
 	async start(opts: StartOptions = {}): Promise<N8nServer> {
-		const port = await freePort();
+		const port = opts.port ?? (await freePort());
 		const url = `http://127.0.0.1:${port}`;
 		const env = this.env({
 			N8N_PORT: String(port),

@@ -143,7 +143,8 @@ export function asAiTool(base: INodeType): INodeType {
 		description: 'Explain to the LLM what this tool does',
 		...(hasResourceOrOperation ? { displayOptions: { show: { descriptionType: ['manual'] } } } : {}),
 	};
-	const { usableAsTool: _usableAsTool, ...rest } = d;
+	const rest = { ...d };
+	delete rest.usableAsTool;
 	const tool = Object.create(base) as INodeType; // inherits execute() and methods
 	tool.description = {
 		...rest,

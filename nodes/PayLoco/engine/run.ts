@@ -34,13 +34,11 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	if (!op) throw new NodeOperationError(fns.getNode(), `Unknown operation "${resource} / ${operation}"`);
 	const options = readOptions(fns);
 	const continueOnFail = fns.continueOnFail();
-	let platformKey: KeyObject | undefined;
-	try {
-		platformKey = await prepareCredential(fns, options);
-	} catch (error) {
+	const platformKey = await prepareCredential(fns, options);
+	if (platformKey instanceof NodeOperationError) {
+		if (!continueOnFail) throw platformKey;
 		// With Continue On Fail, every item says why, so the next node can see it; nothing was sent.
-		if (!continueOnFail) throw error;
-		const json = { error: (error as Error).message, success: false, sent: false };
+		const json = { error: platformKey.message, success: false, sent: false };
 		return [items.map((_, i) => ({ json: { ...json }, pairedItem: { item: i } }))];
 	}
 
@@ -78,7 +76,7 @@ function echo(op: PayLocoOperation, body: IDataObject): IDataObject {
 }
 
 /** Key and URL problems stop the whole run before any item is sent; they are the credential's, not an item's. */
-async function prepareCredential(fns: IExecuteFunctions, options: RunOptions): Promise<KeyObject | undefined> {
+async function prepareCredential(fns: IExecuteFunctions, options: RunOptions): Promise<KeyObject | undefined | NodeOperationError> {
 	const credentials = (await fns.getCredentials(CREDENTIAL)) as unknown as PayLocoCredentials;
 	try {
 		checkCredentials(credentials);
@@ -96,7 +94,7 @@ async function prepareCredential(fns: IExecuteFunctions, options: RunOptions): P
 		}
 		return loadPublicKey(text);
 	} catch (error) {
-		throw new NodeOperationError(fns.getNode(), `PayLoco API credential: ${(error as Error).message}`, {
+		return new NodeOperationError(fns.getNode(), `PayLoco API credential: ${(error as Error).message}`, {
 			description: 'Open the PayLoco API credential and fix it. Nothing was sent to PayLoco.',
 		});
 	}

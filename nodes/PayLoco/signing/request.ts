@@ -134,6 +134,12 @@ export function signRequest(credentials: PayLocoCredentials, request: SignableRe
 	const { bytes, signature } = signBody(credentials, out.body, now);
 	out.body = bytes;
 	out.headers = { ...withoutHeader(out.headers, 'content-type', 'signature', 'content-length'), 'Content-Type': 'application/json', signature };
+	// A 307/308 redirect would resend the signed bytes and the signature wherever it points (the
+	// HTTP Request node follows redirects of a POST by default). Never follow one: `disableFollowRedirect`
+	// for httpRequest options, `followRedirect`/`followAllRedirects` for legacy request options.
+	out.disableFollowRedirect = true;
+	out.followRedirect = false;
+	out.followAllRedirects = false;
 	return out;
 }
 

@@ -47,7 +47,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'Leave empty to generate one',
 		description:
-			'Your unique ID for this cancellation (requestId). Leave empty to generate one that stays the same when n8n retries this execution, so a retry is never a second request.',
+			'Your unique ID for this cancellation (requestId). Leave empty to generate one that stays the same when n8n retries this execution, so a retry is never a second request. When an AI agent uses this node as a tool, each tool call (and each retry of it) gets a new generated ID: map a stable ID here, e.g. the alert ID.',
 	},
 	{
 		displayName: 'Transaction Type',
@@ -55,7 +55,7 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		options: TRANS_TYPE_OPTIONS,
 		default: 'PAY',
-		description: 'PayLoco transType: PAY for payment cards, VCC for virtual credit cards',
+		description: 'PayLoco transType of the card: PAY for payment cards (the usual choice), VCC for virtual credit cards',
 	},
 ];
 
@@ -63,7 +63,8 @@ export const cancelCard: PayLocoOperation = {
 	resource: 'card',
 	value: 'cancel',
 	name: 'Cancel',
-	action: 'Cancel a card',
+	// n8n builds an AI tool's description from `action` alone, so it must carry the warning.
+	action: 'Cancel a card permanently',
 	description: 'Permanently cancel an issued card so it can no longer be used. This cannot be undone.',
 	path: '/v1/issuing/cards/cancel',
 	idField: 'requestId',

@@ -27,7 +27,7 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		options: TRANS_TYPE_OPTIONS,
 		default: 'QUERY',
-		description: 'PayLoco transType of the query',
+		description: 'PayLoco transType of the query. Leave QUERY unless PayLoco asks for another value.',
 	},
 	{
 		displayName: 'Currency',
