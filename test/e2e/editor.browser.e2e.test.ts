@@ -11,7 +11,6 @@
  * Needs `npm run build`, `node scripts/install-n8n.js 2` and Chromium (`apt-get install -y chromium`,
  * or PAYLOCO_CHROMIUM=/path/to/chromium). A missing Chromium fails the test: it never skips.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,7 +20,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startSandbox } from '../../sandbox/server';
 import type { Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
-import { N8nHome, outputOf } from './n8n';
+import { sandboxCredentials } from '../helpers/payloco';
+import { N8nHome, outputOf, packPackage } from './n8n';
 import type { N8nServer, RawRun } from './n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -104,24 +104,6 @@ const runWorkflow = {
 	},
 };
 
-/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
-function packRepo(into: string): string {
-	const sources = [
-		'nodes/PayLoco/PayLoco.node.ts',
-		'nodes/PayLoco/PayLocoTrigger.node.ts',
-		'nodes/PayLoco/actions/card/cancel.operation.ts',
-		'nodes/PayLoco/actions/payment/preAuthVoid.operation.ts',
-		'credentials/PayLocoApi.credentials.ts',
-	];
-	for (const ts of sources) {
-		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
-		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
-			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
-		}
-	}
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
-	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-}
 
 let sandbox: Sandbox;
 let tmp: string;
@@ -236,20 +218,12 @@ beforeAll(async () => {
 
 	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem });
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-editor-e2e-'));
-	home = await N8nHome.create(2, { packageTgz: packRepo(tmp) });
+	home = await N8nHome.create(2, { packageTgz: packPackage(tmp) });
 	await home.importCredentials([
 		{
 			...CREDENTIAL,
 			type: 'payLocoApi',
-			data: {
-				environment: 'custom',
-				baseUrl: sandbox.baseUrl,
-				memberId: '2023010558663764',
-				merchantId: '2023010558663764',
-				keyVersion: '1',
-				privateKey: merchant.pkcs8Pem,
-				platformPublicKey: sandbox.platformPublicKeyBase64,
-			},
+			data: sandboxCredentials(sandbox, merchant, { merchantId: '2023010558663764' }),
 		},
 	]);
 	await home.importWorkflow(runWorkflow);

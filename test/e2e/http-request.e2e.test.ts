@@ -13,7 +13,6 @@
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +23,7 @@ import { startSandbox } from '../../sandbox/server';
 import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome, outputOf } from './n8n';
+import { N8nHome, outputOf, packPackage } from './n8n';
 import type { N8nLine, RawRun } from './n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -37,17 +36,6 @@ const MERCHANT_ID = 'M20230105586637';
 const USER_MEMBER_ID = 'INST-SET-BY-USER';
 const REQUEST_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/;
 
-/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
-function packRepo(into: string): string {
-	for (const ts of ['credentials/PayLocoApi.credentials.ts', 'nodes/PayLoco/signing/request.ts']) {
-		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
-		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
-			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
-		}
-	}
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
-	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-}
 
 interface WorkflowNode {
 	id: string;
@@ -154,7 +142,7 @@ beforeAll(async () => {
 	await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
 	redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-http-e2e-'));
-	tgz = packRepo(tmp);
+	tgz = packPackage(tmp);
 }, 60_000);
 
 afterAll(async () => {

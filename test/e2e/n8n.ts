@@ -10,7 +10,7 @@
  *   const server = await home.start();                       // server.url + '/webhook/<path>'
  *   ...; await server.stop(); await home.dispose();
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -579,4 +579,22 @@ async function healthy(url: string): Promise<boolean> {
 	} catch {
 		return false;
 	}
+}
+
+/**
+ * `npm pack` of the built repo into `into`, as a user's n8n would download it. Refuses a dist/
+ * that is missing or older than a source file, so an e2e run never tests stale code.
+ */
+export function packPackage(into: string): string {
+	const sources = ['nodes', 'credentials'].flatMap((dir) =>
+		(fs.readdirSync(path.join(REPO, dir), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)),
+	);
+	for (const ts of sources) {
+		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
+		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
+			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
+		}
+	}
+	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
+	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
 }

@@ -13,7 +13,6 @@
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,8 +20,8 @@ import * as path from 'node:path';
 import { startSandbox } from '../../sandbox/server';
 import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
-import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome } from './n8n';
+import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
+import { N8nHome, packPackage } from './n8n';
 import type { N8nLine, RawRun } from './n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -34,21 +33,6 @@ const REQ_RESERVED = '客户取消订单，释放预授权资金';
 const chargebackExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'chargeback-alert-cancel-card.json'), 'utf8'));
 const voidExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'order-cancelled-void-preauth.json'), 'utf8'));
 
-/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
-function packRepo(into: string): string {
-	const sources = ['credentials/PayLocoApi.credentials.ts'];
-	for (const f of fs.readdirSync(path.join(REPO, 'nodes'), { recursive: true }) as string[]) {
-		if (f.endsWith('.ts')) sources.push(path.join('nodes', f));
-	}
-	for (const ts of sources) {
-		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
-		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
-			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
-		}
-	}
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
-	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The workflow: Manual Trigger fans out to four branches, each a Code node making items and a
@@ -204,7 +188,7 @@ let tgz: string;
 beforeAll(async () => {
 	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: SLOW_MS, notifyDelayMs: 500 });
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-node-e2e-'));
-	tgz = packRepo(tmp);
+	tgz = packPackage(tmp);
 }, 60_000);
 
 afterAll(async () => {
@@ -245,15 +229,7 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 			{
 				...CREDENTIAL,
 				type: 'payLocoApi',
-				data: {
-					environment: 'custom',
-					baseUrl: sandbox.baseUrl,
-					memberId: '2023010558663764',
-					merchantId: 'M20230105586637',
-					keyVersion: '1',
-					privateKey: merchant.pkcs8Pem,
-					platformPublicKey: sandbox.platformPublicKeyBase64,
-				},
+				data: sandboxCredentials(sandbox, merchant),
 			},
 		]);
 		lap('import credential');

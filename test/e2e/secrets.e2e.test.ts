@@ -21,7 +21,7 @@
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,30 +33,14 @@ import type { Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import type { TestKeyPair } from '../helpers/keys';
 import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome, parseRawOutput } from './n8n';
+import { N8nHome, packPackage, parseRawOutput } from './n8n';
 import type { N8nLine, RawRun } from './n8n';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const WORKFLOW_ID = 'payLocoSecrets01';
 const SLOW_MS = 2500;
 const FRAGMENT = 16;
 const execFileAsync = promisify(execFile);
 
-/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
-function packRepo(into: string): string {
-	const sources = ['credentials/PayLocoApi.credentials.ts'];
-	for (const f of fs.readdirSync(path.join(REPO, 'nodes'), { recursive: true }) as string[]) {
-		if (f.endsWith('.ts')) sources.push(path.join('nodes', f));
-	}
-	for (const ts of sources) {
-		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
-		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
-			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
-		}
-	}
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
-	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The scanner
@@ -302,7 +286,7 @@ let tgz: string;
 beforeAll(async () => {
 	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: SLOW_MS });
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-secrets-e2e-'));
-	tgz = packRepo(tmp);
+	tgz = packPackage(tmp);
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,6 @@
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,10 +13,9 @@ import * as path from 'node:path';
 import { startSandbox } from '../../sandbox/server';
 import type { NotifyOptions, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
-import { N8nHome } from './n8n';
+import { N8nHome, packPackage } from './n8n';
 import type { N8nLine, N8nServer } from './n8n';
 
-const REPO = path.resolve(__dirname, '..', '..');
 const ACK = '{"code":"00000000","message":"Success"}';
 const REJECTION = '{"message":"Signature verification failed"}';
 // n8n (1.x and 2.x) parses a JSON body before the node runs and answers 422 itself when it cannot.
@@ -30,17 +28,6 @@ const HOOKS = {
 	form: 'c1a4e0f2-7d3b-4c55-9e61-0a9b8c7d6e03',
 };
 
-/** `npm pack` of the built repo into a temp folder; refuses a missing or stale dist/. */
-function packRepo(into: string): string {
-	for (const ts of ['nodes/PayLoco/PayLocoTrigger.node.ts', 'credentials/PayLocoWebhookSecretApi.credentials.ts']) {
-		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
-		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
-			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
-		}
-	}
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
-	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-}
 
 const trigger = (key: keyof typeof HOOKS, y: number, parameters: object, credentials: object) => ({
 	id: HOOKS[key].replace(/^c1a4e0f2/, 'd2b5f1a3'),
@@ -88,7 +75,7 @@ const stranger = rsaKeyPair(2048, true);
 beforeAll(async () => {
 	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, notifyDelayMs: 60_000 });
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-trigger-e2e-'));
-	tgz = packRepo(tmp);
+	tgz = packPackage(tmp);
 }, 60_000);
 
 afterAll(async () => {
