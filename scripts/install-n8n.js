@@ -74,8 +74,11 @@ function headersDir(nodeBin) {
  * (this overrides e.g. `nodedir=/usr` in the user's npmrc, which points at Node 20's headers).
  */
 function npmEnv(nodeBin) {
+  // Run from `npm test`, this process inherits the project's npm settings as npm_config_* variables
+  // (ignore-scripts=true among them), which would silently turn `npm rebuild sqlite3` into a no-op.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH}`,
     npm_config_fund: 'false',
     npm_config_audit: 'false',

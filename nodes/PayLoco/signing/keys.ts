@@ -98,7 +98,7 @@ function checkRsa(key: KeyObject, what: string): KeyObject {
 	if (key.asymmetricKeyType !== 'rsa') {
 		throw new KeyError(
 			'notRsa',
-			`The ${what} is a ${String(key.asymmetricKeyType).toUpperCase()} key; PayLoco signs with RSA (SHA256withRSA). Generate an RSA key of ${MIN_RSA_BITS} bits or more.`,
+			`The ${what} is not an RSA key (it is ${String(key.asymmetricKeyType).toUpperCase()}); PayLoco signs with RSA (SHA256withRSA). Generate an RSA key of ${MIN_RSA_BITS} bits or more.`,
 		);
 	}
 	const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
