@@ -6,5 +6,6 @@ module.exports = {
 	testMatch: ['<rootDir>/test/**/*.test.ts'],
 	// The end-to-end suites start real n8n processes; each file runs in its own worker.
 	maxWorkers: 2,
+	reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 	testTimeout: 30_000,
 };
