@@ -22,6 +22,7 @@ import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
 import { N8nHome, packPackage } from './n8n';
+import { nodeBuilder } from './workflow';
 import type { N8nLine, RawRun } from './n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -38,18 +39,7 @@ const voidExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'orde
 // The workflow: Manual Trigger fans out to four branches, each a Code node making items and a
 // PayLoco node (Continue On Fail) taking them. Node options are per node, hence a node per setting.
 
-let seq = 0;
-const node = (name: string, type: string, typeVersion: number, x: number, y: number, extra: object = {}) => ({
-	id: `e2e0d000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
-	name,
-	type,
-	typeVersion,
-	position: [x, y],
-	parameters: {},
-	...extra,
-});
-const items = (name: string, list: object[], x: number, y: number) =>
-	node(name, 'n8n-nodes-base.code', 2, x, y, { parameters: { jsCode: `return ${JSON.stringify(list.map((json) => ({ json })))};` } });
+const { node, items, resetIds } = nodeBuilder('e2e0d000');
 const payLoco = (name: string, parameters: object, x: number, y: number) =>
 	node(name, 'n8n-nodes-payloco.payLoco', 1, x, y, {
 		parameters,
@@ -97,7 +87,7 @@ function catalogue(tag: string): Case[] {
 const FLAKY = ['FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW'];
 
 function workflowFor(tag: string) {
-	seq = 0;
+	resetIds();
 	const cases = catalogue(tag);
 	const voids = [
 		{ mo: `V-${tag}-ok`, ori: `PA-AUTO-${tag}-1`, cur: 'USD', amt: '100.01', note: REQ_RESERVED },

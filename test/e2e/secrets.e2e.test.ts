@@ -34,6 +34,7 @@ import { rsaKeyPair } from '../helpers/keys';
 import type { TestKeyPair } from '../helpers/keys';
 import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
 import { N8nHome, packPackage, parseRawOutput } from './n8n';
+import { nodeBuilder } from './workflow';
 import type { N8nLine, RawRun } from './n8n';
 
 const WORKFLOW_ID = 'payLocoSecrets01';
@@ -167,18 +168,7 @@ const PRIVATE_KEYS: Record<keyof typeof CREDS, string> = {
 // ---------------------------------------------------------------------------------------------
 // The workflow
 
-let seq = 0;
-const node = (name: string, type: string, typeVersion: number, x: number, y: number, extra: object = {}) => ({
-	id: `5ec0e700-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
-	name,
-	type,
-	typeVersion,
-	position: [x, y],
-	parameters: {},
-	...extra,
-});
-const items = (name: string, list: object[], x: number, y: number) =>
-	node(name, 'n8n-nodes-base.code', 2, x, y, { parameters: { jsCode: `return ${JSON.stringify(list.map((json) => ({ json })))};` } });
+const { node, items, resetIds } = nodeBuilder('5ec0e700');
 const payLoco = (name: string, cred: keyof typeof CREDS, parameters: object, x: number, y: number) =>
 	node(name, 'n8n-nodes-payloco.payLoco', 1, x, y, { parameters, onError: 'continueRegularOutput', credentials: { payLocoApi: CREDS[cred] } });
 const cancel = (options: object, cardId = '={{ $json.card }}') => ({ resource: 'card', operation: 'cancel', cardId, options });
@@ -194,7 +184,7 @@ const BAD_KEY_MESSAGES: Record<(typeof BAD_KEYS)[number], RegExp> = {
 };
 
 function workflowFor(tag: string) {
-	seq = 0;
+	resetIds();
 	const voids = [
 		{ mo: `V-${tag}-ok`, ori: `PA-AUTO-${tag}-1`, cur: 'USD', amt: '100.01' },
 		{ mo: `PENDING-V-${tag}`, ori: `PA-AUTO-${tag}-2`, cur: 'USD', amt: '5.00' },
