@@ -129,6 +129,8 @@ class Notifier {
 
   /** @returns {Promise<{ status: number, body: string }>} */
   request(/** @type {string} */ url, /** @type {string} */ body, /** @type {Record<string, string>} */ headers) {
+    // A local simulator never sends anything off this machine, whatever notifyUrl a request names.
+    if (!isLoopback(url)) return Promise.resolve({ status: 0, body: 'not delivered: the sandbox notifies only loopback addresses' });
     return new Promise((resolve) => {
       const lib = url.startsWith('https:') ? https : http;
       const buf = Buffer.from(body, 'utf8');
@@ -154,6 +156,16 @@ class Notifier {
     this.timers.clear();
     for (const r of this.inflight) r.destroy();
     this.inflight.clear();
+  }
+}
+
+/** True for http(s) URLs on localhost, 127.0.0.0/8 or [::1]. */
+function isLoopback(/** @type {string} */ url) {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return /^https?:$/.test(protocol) && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(hostname);
+  } catch {
+    return false;
   }
 }
 
