@@ -194,6 +194,9 @@ describe('Transaction Query and response verification', () => {
 		const result = await runPayLoco(sandbox, merchant, cancel({ options: { verifyResponses: false } }), [{ card: 'BADSIG-C-2' }]);
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json).toMatchObject({ success: true });
+		// and the run carries a warning the editor shows above the output
+		const hints = Object.values(result.runData).flat().flatMap((task) => task.hints ?? []);
+		expect(hints).toEqual([expect.objectContaining({ type: 'warning', message: expect.stringMatching(/Response signatures are not verified/) })]);
 	});
 
 	it('refuses a response signed by another platform key', async () => {
