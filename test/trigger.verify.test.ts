@@ -13,17 +13,9 @@ import {
 	verifyRsaNotification,
 } from '../nodes/PayLoco/trigger/verify';
 import type { RequestHeaders, VerifyResult } from '../nodes/PayLoco/trigger/verify';
+import type { NotifyOptions } from '../sandbox/server';
 import { rsaKeyPair } from './helpers/keys';
 
-interface NotifyOptions {
-	style?: 'rsa' | 'hmac' | 'form';
-	payload?: Record<string, unknown>;
-	secret?: string;
-	timestamp?: number;
-	tamper?: boolean;
-	omitSignature?: boolean;
-	signWith?: KeyObject;
-}
 const { buildNotification } = require('../sandbox/notify') as {
 	buildNotification(key: KeyObject, o: NotifyOptions): { style: string; body: string; headers: Record<string, string> };
 };
