@@ -12,7 +12,8 @@ export interface ItemFailure {
 	json: IDataObject;
 }
 
-function sentIds(op: PayLocoOperation, body: IDataObject | undefined): IDataObject {
+/** The body's IDs the operation echoes to the output, so the next node knows which card or order this was. */
+export function sentIds(op: PayLocoOperation, body: IDataObject | undefined): IDataObject {
 	return Object.fromEntries(op.echo.filter((f) => body?.[f] !== undefined).map((f) => [f, body?.[f]]));
 }
 

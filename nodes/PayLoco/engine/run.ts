@@ -10,7 +10,7 @@ import { platformPublicKeyText } from '../environment';
 import type { PayLocoCredentials } from '../environment';
 import { checkCredentials, loadPublicKey } from '../signing';
 import { CREDENTIAL, postToPayLoco } from '../transport/request';
-import { describeFailure } from './errors';
+import { describeFailure, sentIds } from './errors';
 import type { ItemFailure } from './errors';
 import { Fault } from './faults';
 import { readOptions } from './options';
@@ -58,7 +58,7 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 			const body = bodies[i] as IDataObject;
 			const { outcome, attempts, error } = await callWithRetries(fns, op, body, options, platformKey);
 			if (!error) {
-				results[i] = { json: { ...outcome, ...echo(op, body), attempts }, pairedItem: { item: i } };
+				results[i] = { json: { ...outcome, ...sentIds(op, body), attempts }, pairedItem: { item: i } };
 				return;
 			}
 			const failure = describeFailure(fns.getNode(), op, i, error, body, attempts);
@@ -69,10 +69,6 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	);
 	if (firstFailure) throw firstFailure.failure.error;
 	return [results];
-}
-
-function echo(op: PayLocoOperation, body: IDataObject): IDataObject {
-	return Object.fromEntries(op.echo.filter((f) => body[f] !== undefined).map((f) => [f, body[f]]));
 }
 
 /** Key and URL problems stop the whole run before any item is sent; they are the credential's, not an item's. */
