@@ -1,5 +1,5 @@
 /**
- * Imported first by every bench entry point, before test/helpers/engine: n8n-core writes its
+ * Imported first by every bench entry point, before e2e/harness/engine: n8n-core writes its
  * instance settings under N8N_USER_FOLDER, and the harness would otherwise register a jest
  * `afterAll` to clean up a folder of its own (there is no jest here).
  */

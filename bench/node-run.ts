@@ -1,7 +1,7 @@
 /** Cancel Card through the built node (dist/) inside n8n-core's WorkflowExecute, via the test harness. */
 import './env';
 
-import { runNode } from '../test/helpers/engine';
+import { runNode } from '../e2e/harness/engine';
 import { cancelParameters, credentialsFor, packageRoot } from './common';
 import type { BenchTarget } from './common';
 

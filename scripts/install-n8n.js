@@ -29,7 +29,7 @@ const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
 const SRC = path.join(ROOT, 'e2e', 'runtimes');
-// PAYLOCO_E2E_CACHE lets CI point this (and test/e2e/n8n.ts) at a cached folder elsewhere.
+// PAYLOCO_E2E_CACHE lets CI point this (and e2e/harness/runtime.ts) at a cached folder elsewhere.
 const CACHE = path.resolve(ROOT, process.env.PAYLOCO_E2E_CACHE || '.cache');
 const STAMP = '.install-stamp';
 // Bump when the install steps below change in a way that needs a reinstall.

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type * as SandboxModule from '../sandbox/server';
-import { N8nHome } from '../test/e2e/n8n';
+import { N8nHome } from '../e2e/harness/n8n';
 
 // Compiled into .cache/scripts/scripts/; the sandbox is plain JavaScript and stays in the repo.
 const ROOT = resolve(__dirname, '../../..');

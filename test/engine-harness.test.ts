@@ -1,5 +1,5 @@
 /**
- * Proves test/helpers/engine.ts against n8n-core's real engine with a throwaway community package
+ * Proves test/e2e/harness/engine.ts against n8n-core's real engine with a throwaway community package
  * (plain CommonJS) that signs requests in its credential's `authenticate` function and sends them
  * to a local HTTP server.
  */
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { runNode } from './helpers/engine';
+import { runNode } from '../e2e/harness/engine';
 
 const TOKEN = 'fixture-token-do-not-leak';
 const sign = (bytes: Buffer) => createHmac('sha256', TOKEN).update(bytes).digest('base64');

@@ -1,7 +1,7 @@
 /**
  * The PayLoco node as an AI-agent tool, inside n8n-core's WorkflowExecute, the way n8n's AI Agent
  * sees and calls it. The node is wrapped into its `payLocoTool` type as n8n does for
- * `usableAsTool: true` (see asAiTool in helpers/engine.ts), and n8n-core's own tool machinery does
+ * `usableAsTool: true` (see asAiTool in e2e/harness/engine.ts), and n8n-core's own tool machinery does
  * the rest: `getInputConnectionData('ai_tool')` builds the LangChain tool (name, description,
  * `$fromAI` schema) with create-node-as-tool, and the call runs the node with `$fromAI` resolved
  * from the tool arguments. No LLM: a stand-in agent node calls the tool with fixed arguments.
@@ -18,7 +18,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
-import { asAiTool, ITEMS_TRIGGER_TYPE, loadPackage, runWorkflow } from './helpers/engine';
+import { asAiTool, ITEMS_TRIGGER_TYPE, loadPackage, runWorkflow } from '../e2e/harness/engine';
 import { rsaKeyPair } from './helpers/keys';
 import { PACKAGE_DIR, sandboxCredentials, sentBody, verifiedByOpenssl } from './helpers/payloco';
 

@@ -22,7 +22,7 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
-import './helpers/engine'; // isolates N8N_USER_FOLDER and stops n8n-core's SSH timer before n8n-core loads
+import '../e2e/harness/engine'; // isolates N8N_USER_FOLDER and stops n8n-core's SSH timer before n8n-core loads
 import { PayLocoTrigger } from '../nodes/PayLoco/PayLocoTrigger.node';
 import { startSandbox } from '../sandbox/server';
 import type { NotifyOptions, Sandbox } from '../sandbox/server';

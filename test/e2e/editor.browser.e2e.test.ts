@@ -21,8 +21,8 @@ import { startSandbox } from '../../sandbox/server';
 import type { Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials } from '../helpers/payloco';
-import { N8nHome, outputOf, packPackage } from './n8n';
-import type { N8nServer, RawRun } from './n8n';
+import { N8nHome, outputOf, packPackage } from '../../e2e/harness/n8n';
+import type { N8nServer, RawRun } from '../../e2e/harness/n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'editor');

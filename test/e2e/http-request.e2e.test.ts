@@ -23,8 +23,8 @@ import { startSandbox } from '../../sandbox/server';
 import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome, outputOf, packPackage } from './n8n';
-import type { N8nLine, RawRun } from './n8n';
+import { N8nHome, outputOf, packPackage } from '../../e2e/harness/n8n';
+import type { N8nLine, RawRun } from '../../e2e/harness/n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(REPO, 'examples', 'http-request-any-endpoint.json');

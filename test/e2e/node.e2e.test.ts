@@ -21,9 +21,9 @@ import { startSandbox } from '../../sandbox/server';
 import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome, packPackage } from './n8n';
+import { N8nHome, packPackage } from '../../e2e/harness/n8n';
 import { nodeBuilder } from './workflow';
-import type { N8nLine, RawRun } from './n8n';
+import type { N8nLine, RawRun } from '../../e2e/harness/n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };

@@ -3,8 +3,8 @@
  * `n8n execute` of a Manual Trigger workflow, and a webhook served by `n8n start`.
  * Needs `node scripts/install-n8n.js all` first.
  */
-import { N8nHome, outputOf } from './n8n';
-import type { N8nLine } from './n8n';
+import { N8nHome, outputOf } from '../../e2e/harness/n8n';
+import type { N8nLine } from '../../e2e/harness/n8n';
 
 const MANUAL_ID = 'smokeManualWf01';
 const HOOK_ID = 'smokeWebhookWf1';

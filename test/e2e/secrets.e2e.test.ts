@@ -33,9 +33,9 @@ import type { Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import type { TestKeyPair } from '../helpers/keys';
 import { sentBody, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome, packPackage, parseRawOutput } from './n8n';
+import { N8nHome, packPackage, parseRawOutput } from '../../e2e/harness/n8n';
 import { nodeBuilder } from './workflow';
-import type { N8nLine, RawRun } from './n8n';
+import type { N8nLine, RawRun } from '../../e2e/harness/n8n';
 
 const WORKFLOW_ID = 'payLocoSecrets01';
 const SLOW_MS = 2500;

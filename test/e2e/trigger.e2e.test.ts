@@ -13,8 +13,8 @@ import * as path from 'node:path';
 import { startSandbox } from '../../sandbox/server';
 import type { NotifyOptions, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
-import { N8nHome, packPackage } from './n8n';
-import type { N8nLine, N8nServer } from './n8n';
+import { N8nHome, packPackage } from '../../e2e/harness/n8n';
+import type { N8nLine, N8nServer } from '../../e2e/harness/n8n';
 
 const ACK = '{"code":"00000000","message":"Success"}';
 const REJECTION = '{"message":"Signature verification failed"}';

