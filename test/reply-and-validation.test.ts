@@ -1,5 +1,5 @@
 import { InputError, amount, currency, httpUrl, recentTime, requiredId } from '../nodes/PayLoco/actions/validate';
-import { Fault, Refusal } from '../nodes/PayLoco/engine/faults';
+import { Fault, Refusal } from '../nodes/PayLoco/faults';
 import { normalize, readReply } from '../nodes/PayLoco/engine/reply';
 import { backoffMs } from '../nodes/PayLoco/engine/retry';
 import { rfc3339, signBytes, loadPublicKey } from '../nodes/PayLoco/signing';

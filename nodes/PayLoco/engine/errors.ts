@@ -3,7 +3,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 
 import { InputError } from '../actions/validate';
 import type { PayLocoOperation } from '../actions/operation';
-import { Fault, Refusal } from './faults';
+import { Fault, Refusal } from '../faults';
 
 /** Turns what went wrong with one item into the n8n error an operator sees, and its Continue On Fail item. */
 

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 
 import { verifyBytes } from '../signing';
 import type { RawReply } from '../transport/request';
-import { Fault, OK, PENDING, Refusal } from './faults';
+import { Fault, OK, PENDING, Refusal } from '../faults';
 
 /** One PayLoco answer in the node's output shape, whichever of PayLoco's two dialects it came in. */
 export interface Outcome extends IDataObject {

@@ -1,4 +1,4 @@
-import type { Fault } from './faults';
+import type { Fault } from '../faults';
 
 const BASE_MS = 500;
 const MAX_BACKOFF_MS = 10_000;

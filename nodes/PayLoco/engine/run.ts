@@ -12,7 +12,7 @@ import { checkCredentials, loadPublicKey } from '../signing';
 import { CREDENTIAL, postToPayLoco } from '../transport/request';
 import { describeFailure, sentIds } from './errors';
 import type { ItemFailure } from './errors';
-import { Fault } from './faults';
+import { Fault } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
 import { forEachLimited } from './pool';

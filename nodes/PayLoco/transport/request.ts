@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
-import { Fault } from '../engine/faults';
+import { Fault } from '../faults';
 
 /** The only place the node talks HTTP. Signing happens in the credential's `authenticate`. */
 

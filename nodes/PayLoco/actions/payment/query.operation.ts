@@ -1,7 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../card/cancel.operation';
 import type { PayLocoOperation } from '../operation';
+import { TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../transTypes';
 import { amount, currency, InputError, oneOf, optionalId } from '../validate';
 
 const properties: INodeProperties[] = [

@@ -1,6 +1,8 @@
 /**
  * What can go wrong with one PayLoco call after it was built, in words an operator can act on.
  * None of these carry request options, headers, keys or signatures: only what is safe to show.
+ * Both transport/ (which raises faults) and engine/ (which reads replies and reports) use these,
+ * so they live below both and import nothing.
  */
 
 export type FaultKind =
