@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../operation';
 import { TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../transTypes';
-import { oneOf, optionalId, requiredId } from '../validate';
+import { oneOf, optionalId, read, requiredId } from '../validate';
 
 const properties: INodeProperties[] = [
 	{
@@ -47,10 +47,10 @@ export const cancelCard: PayLocoOperation = {
 	properties,
 	build(item) {
 		return {
-			transType: oneOf('transType', item.text('transType') || 'PAY', TRANS_TYPES),
+			transType: oneOf('transType', read(item, 'transType', 'code') || 'PAY', TRANS_TYPES),
 			accessType: 's2s',
-			cardId: requiredId('cardId', item.text('cardId')),
-			requestId: optionalId('requestId', item.text('requestId')) || item.generatedId(),
+			cardId: requiredId('cardId', read(item, 'cardId', 'id')),
+			requestId: optionalId('requestId', read(item, 'requestId', 'id')) || item.generatedId(),
 		};
 	},
 };

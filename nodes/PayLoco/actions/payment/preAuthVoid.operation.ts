@@ -2,7 +2,8 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { CLOCK_WINDOW_MS, rfc3339 } from '../../signing';
 import type { PayLocoOperation } from '../operation';
-import { amount, currency, httpUrl, optionalId, recentTime, requiredId } from '../validate';
+import { amount, currency, freeText, httpUrl, optionalId, read, recentTime, requiredId, textOf } from '../validate';
+import type { FieldKind } from '../validate';
 
 const properties: INodeProperties[] = [
 	{
@@ -41,7 +42,8 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. 100.01',
-		description: 'Full amount of the original pre-authorization as a decimal string (transAmt), e.g. 100.01. Must match it.',
+		description:
+			'Full amount of the original pre-authorization as a decimal string (transAmt), e.g. 100.01: no leading zeros, at most 12 digits before the dot and the currency\'s decimals. Must match it.',
 	},
 	{
 		displayName: 'Merchant Order Time',
@@ -50,7 +52,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'Leave empty to use the time the request is sent',
 		description:
-			'RFC 3339 time of this void order (merchantOrderTime), within 2 minutes of now. Leave empty to use the time the request is sent.',
+			'Time of this void order (merchantOrderTime), within 2 minutes of now: yyyy-MM-ddTHH:mm:ss.SSS with Z or ±HH:MM, e.g. 2024-05-24T14:29:32.682+08:00, or a date-time such as {{ $now }}. Leave empty to use the time the request is sent.',
 	},
 	{
 		displayName: 'Additional Fields',
@@ -64,7 +66,7 @@ const properties: INodeProperties[] = [
 				name: 'reqReserved',
 				type: 'string',
 				default: '',
-				description: 'Free text kept with the order (reqReserved); any language',
+				description: 'Free text kept with the order (reqReserved); any language, at most 1024 bytes of UTF-8',
 			},
 			{
 				displayName: 'Notify URL',
@@ -72,7 +74,7 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. https://n8n.example.com/webhook/…/payloco',
-				description: 'Where PayLoco posts the final result (notifyUrl), e.g. a PayLoco Trigger webhook URL',
+				description: 'Where PayLoco posts the final result (notifyUrl), e.g. a PayLoco Trigger webhook URL. An http(s) URL of at most 256 characters, without user name or password.',
 			},
 			{
 				displayName: 'Original PayLoco Order ID',
@@ -87,7 +89,7 @@ const properties: INodeProperties[] = [
 				name: 'reserved',
 				type: 'string',
 				default: '',
-				description: 'Reserved by PayLoco (reserved). Leave empty unless PayLoco tells you what to put here.',
+				description: 'Reserved by PayLoco (reserved), at most 1024 bytes of UTF-8. Leave empty unless PayLoco tells you what to put here.',
 			},
 		],
 	},
@@ -105,21 +107,22 @@ export const preAuthVoid: PayLocoOperation = {
 	echo: ['merchantOrderId', 'oriMerchantOrderId'],
 	properties,
 	build(item) {
-		const currencyCode = currency('currency', item.text('currency'));
+		const currencyCode = currency('currency', read(item, 'currency', 'code'));
 		const body: IDataObject = {
-			merchantOrderId: requiredId('merchantOrderId', item.text('merchantOrderId')),
+			merchantOrderId: requiredId('merchantOrderId', read(item, 'merchantOrderId', 'id')),
 			currency: currencyCode,
-			transAmt: amount('transAmt', item.text('transAmt'), currencyCode),
-			oriMerchantOrderId: requiredId('oriMerchantOrderId', item.text('oriMerchantOrderId')),
+			transAmt: amount('transAmt', read(item, 'transAmt', 'amount'), currencyCode),
+			oriMerchantOrderId: requiredId('oriMerchantOrderId', read(item, 'oriMerchantOrderId', 'id')),
 		};
-		const orderTime = item.text('merchantOrderTime');
+		const orderTime = read(item, 'merchantOrderTime', 'time');
 		if (orderTime) body.merchantOrderTime = recentTime('merchantOrderTime', orderTime);
-		const extra = (item.value('additionalFields') ?? {}) as IDataObject;
-		const text = (name: string) => String(extra[name] ?? '').trim();
-		if (text('notifyUrl')) body.notifyUrl = httpUrl('notifyUrl', text('notifyUrl'));
-		if (text('oriOrderId')) body.oriOrderId = optionalId('oriOrderId', text('oriOrderId'));
-		if (text('reqReserved')) body.reqReserved = text('reqReserved');
-		if (text('reserved')) body.reserved = text('reserved');
+		const collection = item.value('additionalFields');
+		const extra = (typeof collection === 'object' && collection !== null && !Array.isArray(collection) ? collection : {}) as IDataObject;
+		const text = (name: string, kind: FieldKind) => textOf(name, extra[name], kind);
+		if (text('notifyUrl', 'url')) body.notifyUrl = httpUrl('notifyUrl', text('notifyUrl', 'url'));
+		if (text('oriOrderId', 'id')) body.oriOrderId = optionalId('oriOrderId', text('oriOrderId', 'id'));
+		if (text('reqReserved', 'text')) body.reqReserved = freeText('reqReserved', text('reqReserved', 'text'));
+		if (text('reserved', 'text')) body.reserved = freeText('reserved', text('reserved', 'text'));
 		return body;
 	},
 	stampOnFirstSend(body, now) {

@@ -2,7 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../operation';
 import { TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../transTypes';
-import { amount, currency, InputError, oneOf, optionalId } from '../validate';
+import { amount, currency, InputError, oneOf, optionalId, read } from '../validate';
 
 const properties: INodeProperties[] = [
 	{
@@ -58,16 +58,16 @@ export const queryTransaction: PayLocoOperation = {
 	echo: ['merchantOrderId', 'orderId'],
 	properties,
 	build(item) {
-		const merchantOrderId = optionalId('merchantOrderId', item.text('merchantOrderId'));
-		const orderId = optionalId('orderId', item.text('orderId'));
+		const merchantOrderId = optionalId('merchantOrderId', read(item, 'merchantOrderId', 'id'));
+		const orderId = optionalId('orderId', read(item, 'orderId', 'id'));
 		if (!merchantOrderId && !orderId) {
 			throw new InputError('merchantOrderId', 'merchantOrderId is empty: give the Merchant Order ID or the PayLoco Order ID to look up.');
 		}
-		const body: IDataObject = { transType: oneOf('transType', item.text('transType') || 'QUERY', TRANS_TYPES), accessType: 's2s' };
+		const body: IDataObject = { transType: oneOf('transType', read(item, 'transType', 'code') || 'QUERY', TRANS_TYPES), accessType: 's2s' };
 		if (merchantOrderId) body.merchantOrderId = merchantOrderId;
 		if (orderId) body.orderId = orderId;
-		const currencyCode = item.text('currency');
-		const payAmt = item.text('payAmt');
+		const currencyCode = read(item, 'currency', 'code');
+		const payAmt = read(item, 'payAmt', 'amount');
 		if (currencyCode) body.currency = currency('currency', currencyCode);
 		if (payAmt) {
 			if (!currencyCode) throw new InputError('currency', 'currency is empty but payAmt is set: give the currency of the amount.');
