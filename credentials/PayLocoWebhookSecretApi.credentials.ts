@@ -21,5 +21,13 @@ export class PayLocoWebhookSecretApi implements ICredentialType {
 			description:
 				'The secret PayLoco issued for this webhook. PayLoco signs each notification with it (hex HMAC-SHA256 of the body in the x-signature header).',
 		},
+		{
+			displayName: 'Merchant ID',
+			name: 'merchantId',
+			type: 'string',
+			default: '',
+			description:
+				'Your merchant ID (merchantId). When set, a notification that names another merchantId (top level or in data) is refused with HTTP 401. Leave empty to accept any merchantId.',
+		},
 	];
 }

@@ -9,7 +9,8 @@ const { rfc3339 } = require('./gateway');
 
 /**
  * @typedef {{ style?: 'rsa'|'hmac'|'form', payload?: Record<string, unknown>, secret?: string, timestamp?: number,
- *   tamper?: boolean, omitSignature?: boolean, signWith?: crypto.KeyObject, eventName?: string, eventType?: string }} NotifyOptions
+ *   tamper?: boolean, omitSignature?: boolean, signWith?: crypto.KeyObject, eventName?: string, eventType?: string,
+ *   headers?: Record<string, string>, plusUnencoded?: boolean }} NotifyOptions
  * @typedef {{ url: string, status: number, body: string, headers: Record<string, string>, style: string,
  *   eventId?: unknown, attempt: number, at: number, response: string }} NotificationRecord
  */
@@ -22,6 +23,9 @@ const { rfc3339 } = require('./gateway');
  * form: x-www-form-urlencoded; every field but `signature` as a string, keys sorted, JSON.stringify'd (no spaces),
  *       RSA-signed; the signature travels as form field `signature`.
  * tamper: the signature is made over the real content, then a field `tampered` is added to what is sent.
+ * headers: extra headers sent as given (e.g. what a proxy on the way adds: cookie, authorization).
+ * plusUnencoded (form): percent-encodes everything except "+", which a sloppy sender leaves as is
+ *       (a space is then %20). The signature is the same; only the encoding on the wire differs.
  * @param {crypto.KeyObject} platformKey
  * @param {NotifyOptions} o
  */
@@ -31,7 +35,7 @@ function buildNotification(platformKey, o) {
   const payload = o.payload ?? defaultPayload();
   const key = o.signWith ?? platformKey;
   /** @type {Record<string, string>} */
-  const headers = { 'X-eventName': o.eventName ?? 'PRE_AUTH_VOID', 'X-eventType': o.eventType ?? 'NOTIFY' };
+  const headers = { 'X-eventName': o.eventName ?? 'PRE_AUTH_VOID', 'X-eventType': o.eventType ?? 'NOTIFY', ...o.headers };
   if (style === 'form') {
     /** @type {Record<string, string>} */
     const fields = {};
@@ -44,7 +48,9 @@ function buildNotification(platformKey, o) {
     const form = new URLSearchParams(fields);
     if (!o.omitSignature) form.append('signature', signature);
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    return { style, body: form.toString(), headers };
+    if (!o.plusUnencoded) return { style, body: form.toString(), headers };
+    const enc = (/** @type {string} */ t) => encodeURIComponent(t).replace(/%2B/g, '+');
+    return { style, body: [...form].map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&'), headers };
   }
   const body = JSON.stringify(payload);
   const sent = o.tamper ? JSON.stringify({ ...payload, tampered: true }) : body;

@@ -72,6 +72,10 @@ export interface NotifyOptions {
   signWith?: KeyObject;
   eventName?: string;
   eventType?: string;
+  /** Extra headers sent as given (e.g. cookie, authorization a proxy adds). */
+  headers?: Record<string, string>;
+  /** Form: percent-encode everything but "+" (a sender that leaves it unencoded). */
+  plusUnencoded?: boolean;
 }
 
 export interface Sandbox {

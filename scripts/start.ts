@@ -4,7 +4,7 @@
  * pointing at the sandbox, the example workflows active, and one example alert fired.
  * (`npm start` builds and packs the package and installs n8n before running this.)
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -16,6 +16,9 @@ const ROOT = resolve(__dirname, '../../..');
 const { startSandbox } = require(join(ROOT, 'sandbox/server')) as typeof SandboxModule;
 const N8N_PORT = Number(process.env.N8N_PORT ?? 5678);
 const SANDBOX_PORT = Number(process.env.PAYLOCO_SANDBOX_PORT ?? 8787);
+// The example webhooks cancel cards and void pre-authorizations: they take only requests carrying this
+// header (n8n's Header Auth). Its value is new for every start.
+const HOOK_HEADER = 'X-PayLoco-Webhook-Key';
 const OWNER = { email: 'operator@payloco.example', password: 'PayLoco-sandbox-1', firstName: 'PayLoco', lastName: 'Operator' };
 
 function packedPackage(): string {
@@ -39,7 +42,10 @@ async function main() {
 	console.log(`PayLoco sandbox: ${sandbox.baseUrl}`);
 
 	const home = await N8nHome.create(2, { packageTgz: packedPackage() });
+	const hookKey = randomBytes(24).toString('base64url');
 	await home.importCredentials([
+		// The credential examples/*.json name for their Webhook nodes' Header Auth.
+		{ id: 'payLocoExampleHook', name: 'PayLoco example webhook key', type: 'httpHeaderAuth', data: { name: HOOK_HEADER, value: hookKey } },
 		{
 			id: 'payLocoSandbox',
 			name: 'PayLoco Sandbox',
@@ -77,20 +83,30 @@ n8n editor:  ${server.url}
 login:       ${OWNER.email} / ${OWNER.password}
 n8n data:    ${home.userFolder} (removed when you stop)
 Workflows:   "PayLoco: chargeback alert cancels the card", "PayLoco: order cancelled voids the pre-authorization"
+Their webhooks answer only requests with this header (anything else gets HTTP 403 and starts nothing):
+             ${HOOK_HEADER}: ${hookKey}
 `);
 
 	const alert = { alertId: 'ALERT-1001', cardId: '1655900976772226', reason: 'chargeback' };
 	console.log(`Firing an example chargeback alert: POST ${server.url}/webhook/payloco-chargeback-alert ${JSON.stringify(alert)}`);
 	const response = await fetch(`${server.url}/webhook/payloco-chargeback-alert`, {
 		method: 'POST',
-		headers: { 'content-type': 'application/json' },
+		headers: { 'content-type': 'application/json', [HOOK_HEADER]: hookKey },
 		body: JSON.stringify(alert),
 	});
-	const answer = (await response.json()) as { status?: string; traceId?: string };
-	console.log(`Card cancelled: status ${answer.status}, traceId ${answer.traceId}`);
+	if (response.ok) {
+		const answer = (await response.json()) as { status?: string; traceId?: string };
+		console.log(`Card cancelled: status ${answer.status}, traceId ${answer.traceId}`);
+	} else {
+		console.log(`The example webhook answered HTTP ${response.status}: ${await response.text()}`);
+	}
+	const header = `-H '${HOOK_HEADER}: ${hookKey}'`;
 	console.log(`
-Try the void:  curl -s -X POST ${server.url}/webhook/payloco-order-cancelled -H 'content-type: application/json' \\
+Cancel a card: curl -s -X POST ${server.url}/webhook/payloco-chargeback-alert -H 'content-type: application/json' ${header} \\
+                 -d '{"alertId":"ALERT-1002","cardId":"1655900976772227","reason":"chargeback"}'
+Try the void:  curl -s -X POST ${server.url}/webhook/payloco-order-cancelled -H 'content-type: application/json' ${header} \\
                  -d '{"orderId":"PENDING-2001","preAuthOrderId":"PA-1001","currency":"USD","amount":"100.01","reason":"客户取消"}'
+Without the header both answer HTTP 403 and cancel nothing.
 Sandbox scenarios (ID prefixes such as FAIL-, PENDING-, ERR503-) are listed in sandbox/README.md.
 Ctrl-C stops everything.`);
 

@@ -1,10 +1,9 @@
-// PayLoco Trigger verification and replay memory, as pure functions. Notifications are built by the
+// PayLoco Trigger signature verification, as pure functions (the replay memory and rules: trigger.rules.test.ts). Notifications are built by the
 // sandbox's own notify.js (what the sandbox sends over HTTP), so both sides agree on what is signed.
 import { createHmac, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 import { loadPublicKey } from '../nodes/PayLoco/signing';
-import { eventKey, rememberEvent, REPLAY_MAX_EVENTS, REPLAY_WINDOW_MS } from '../nodes/PayLoco/trigger/replay';
 import {
 	formSigningText,
 	HMAC_TOLERANCE_MS,
@@ -201,13 +200,13 @@ describe('Form POST notifications (field "signature")', () => {
 	it('accepts a genuine notification; the body is the fields as strings, without the signature', () => {
 		const { raw, headers } = form();
 		expect(headers['content-type']).toBe('application/x-www-form-urlencoded');
-		expect(verifyFormNotification(raw, headers, platformKey)).toEqual({ ok: true, body: asStrings(payload()) });
+		expect(verifyFormNotification(raw, headers, platformKey)).toEqual({ ok: true, body: asStrings(payload()), rawText: expect.any(String) });
 	});
 
 	it('accepts fields holding numbers, objects and an empty value (signed as the strings sent)', () => {
 		const p = payload({ amount: 100.01, extra: { a: [1, '二'] }, empty: '' });
 		const { raw, headers } = form({ payload: p });
-		expect(verifyFormNotification(raw, headers, platformKey)).toEqual({ ok: true, body: asStrings(p) });
+		expect(verifyFormNotification(raw, headers, platformKey)).toEqual({ ok: true, body: asStrings(p), rawText: expect.any(String) });
 	});
 
 	it('signs exactly what the sandbox signs: fields sorted by name, JSON without spaces', () => {
@@ -266,59 +265,33 @@ describe('Form POST notifications (field "signature")', () => {
 		);
 		expect(result.ok).toBe(true);
 	});
-});
 
-describe('replay memory', () => {
-	const t0 = 1_716_532_172_682;
-
-	it('keys events by their id', () => {
-		expect(eventKey({ id: 'evt_1' })).toBe('evt_1');
-		expect(eventKey({ id: 42 })).toBe('42');
-		expect(eventKey({ id: '' })).toBeUndefined();
-		expect(eventKey({ id: { nested: true } })).toBeUndefined();
-		expect(eventKey({ orderId: 'TR1' })).toBeUndefined();
-		const long = eventKey({ id: 'x'.repeat(500) });
-		expect(long).toMatch(/^sha256:[0-9a-f]{64}$/);
-		expect(eventKey({ id: 'x'.repeat(500) })).toBe(long);
+	it('accepts a form whose "+" signs were left unencoded in any field, and emits exactly the text that was verified', () => {
+		const p = payload({ notifyTime: '2024-05-24T14:29:32.682+08:00', reqReserved: 'a+b c', note: '1+1=2' });
+		const { raw, headers } = form({ payload: p });
+		const strict = raw.toString('utf8');
+		expect(strict).toContain('notifyTime=2024-05-24T14%3A29%3A32.682%2B08%3A00');
+		expect(verifyFormNotification(raw, headers, platformKey)).toMatchObject({ ok: true, body: { notifyTime: p.notifyTime, reqReserved: 'a+b c' } });
+		// A sender that percent-encodes everything but "+" (spaces as %20).
+		const loose = Buffer.from(
+			strict
+				.split('&')
+				.map((pair) => pair.replace(/\+/g, '%20').replace(/%2B/g, '+'))
+				.join('&'),
+		);
+		expect(loose.toString()).toContain('notifyTime=2024-05-24T14%3A29%3A32.682+08%3A00');
+		const result = verifyFormNotification(loose, headers, platformKey);
+		expect(result).toMatchObject({ ok: true, body: { notifyTime: '2024-05-24T14:29:32.682+08:00', reqReserved: 'a+b c', note: '1+1=2' } });
+		expect(result.ok && result.rawText).toBe(loose.toString().split('&').filter((x) => !x.startsWith('signature=')).join('&'));
+		// Either reading must verify on its own: changing a value still fails both.
+		const changed = Buffer.from(loose.toString().replace('1+1%3D2', '1+2%3D3'));
+		expect(rejected(verifyFormNotification(changed, headers, platformKey))).toBe('badSignature');
 	});
 
-	it('reports a repeat within the window, and a new event or a distinct id as new', () => {
-		const first = rememberEvent(undefined, 'evt_1', t0);
-		expect(first.repeated).toBe(false);
-		const again = rememberEvent(first.state, 'evt_1', t0 + 1000);
-		expect(again.repeated).toBe(true);
-		expect(rememberEvent(again.state, 'evt_2', t0 + 2000).repeated).toBe(false);
-	});
-
-	it('survives a JSON round trip (it is kept in workflow static data)', () => {
-		const { state } = rememberEvent(undefined, 'evt_1', t0);
-		expect(rememberEvent(JSON.parse(JSON.stringify(state)), 'evt_1', t0 + 1).repeated).toBe(true);
-	});
-
-	it('forgets an event after the window, and a repeat does not extend it', () => {
-		let state = rememberEvent(undefined, 'evt_1', t0).state;
-		state = rememberEvent(state, 'evt_1', t0 + REPLAY_WINDOW_MS - 10).state;
-		const later = rememberEvent(state, 'evt_1', t0 + REPLAY_WINDOW_MS);
-		expect(later.repeated).toBe(false);
-		expect(later.state.events).toEqual([['evt_1', t0 + REPLAY_WINDOW_MS]]);
-	});
-
-	it('stays bounded, dropping the oldest first', () => {
-		let state: unknown;
-		for (let i = 0; i < REPLAY_MAX_EVENTS + 50; i++) state = rememberEvent(state, `evt_${i}`, t0 + i).state;
-		const { events } = state as { events: Array<[string, number]> };
-		expect(events).toHaveLength(REPLAY_MAX_EVENTS);
-		expect(events[0][0]).toBe('evt_50');
-		expect(rememberEvent(state, 'evt_0', t0 + 2000).repeated).toBe(false);
-		expect(rememberEvent(state, `evt_${REPLAY_MAX_EVENTS + 49}`, t0 + 2000).repeated).toBe(true);
-		expect(rememberEvent(undefined, 'a', t0, REPLAY_WINDOW_MS, 2).state.events).toHaveLength(1);
-	});
-
-	it('tolerates missing or damaged stored state', () => {
-		for (const stored of [undefined, null, 'text', { events: 'no' }, { events: [['ok', 'notANumber'], 5, ['evt_1', t0]] }]) {
-			const { repeated, state } = rememberEvent(stored, 'evt_1', t0 + 1);
-			expect(state.v).toBe(1);
-			expect(repeated).toBe(stored !== null && typeof stored === 'object' && Array.isArray((stored as { events: unknown }).events));
-		}
+	it('never returns the signature field in rawText', () => {
+		const { raw, headers } = form();
+		const result = verifyFormNotification(raw, headers, platformKey);
+		expect(result.ok && result.rawText).toBe(raw.toString('utf8').replace(/&signature=[^&]*/, ''));
+		expect(result.ok && result.rawText).not.toMatch(/signature/);
 	});
 });

@@ -50,13 +50,20 @@ interface Setup {
 	mode?: WorkflowExecuteMode;
 }
 
+let workflows = 0;
+/** A database round trip of n8n's (loading credentials, saving static data): other requests run meanwhile. */
+const database = async () => await new Promise((resolve) => setTimeout(resolve, 5));
+
 /** One receiving "n8n": a workflow with only the trigger, its saved static data, its executions. */
 class Receiver {
+	/** Each receiver is its own workflow, as the in-process guard keeps workflows apart. */
+	readonly workflowId = `wf-${++workflows}`;
 	url = '';
 	executions: INodeExecutionData[][][] = [];
 	errors: Error[] = [];
 	warnings: string[] = [];
 	staticData = '{}';
+	private saves: Array<Promise<unknown>> = [];
 	private server: Server;
 
 	constructor(private setup: Setup) {
@@ -67,6 +74,12 @@ class Receiver {
 		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
 		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhook/2b0f6c1e/payloco`;
 		return this;
+	}
+
+	/** The static data once every save so far has reached the "database". */
+	async saved(): Promise<string> {
+		await Promise.all(this.saves);
+		return this.staticData;
 	}
 
 	async close(): Promise<void> {
@@ -92,7 +105,7 @@ class Receiver {
 		};
 		// As n8n: a Workflow per request, its static data loaded from the database and saved when changed.
 		const workflow = new Workflow({
-			id: 'wf-1',
+			id: this.workflowId,
 			name: 'PayLoco notifications',
 			nodes: [node],
 			connections: {},
@@ -103,6 +116,7 @@ class Receiver {
 		const additionalData = {
 			credentialsHelper: {
 				getDecrypted: async (_a: unknown, _n: unknown, type: string) => {
+					await database();
 					if (!this.setup.credentials[type]) throw new Error(`no credential ${type}`);
 					return { ...this.setup.credentials[type] };
 				},
@@ -117,7 +131,7 @@ class Receiver {
 			node: node.name,
 			path: `${node.webhookId}/payloco`,
 			webhookDescription: trigger.description.webhooks![0],
-			workflowId: 'wf-1',
+			workflowId: this.workflowId,
 			workflowExecuteAdditionalData: additionalData,
 		};
 		const context = new WebhookContext(
@@ -141,7 +155,11 @@ class Receiver {
 			res.end('{"message":"Workflow Webhook Error: Workflow could not be started!"}');
 			return;
 		}
-		if ((workflow.staticData as IDataObject).__dataChanged) this.staticData = JSON.stringify(workflow.staticData);
+		// As n8n: static data is saved after webhook() returns, a database write later, with no lock.
+		if ((workflow.staticData as IDataObject).__dataChanged) {
+			const changed = JSON.stringify(workflow.staticData);
+			this.saves.push(database().then(() => (this.staticData = changed)));
+		}
 		if (result.workflowData) this.executions.push(result.workflowData);
 		if (result.noWebhookResponse) {
 			expect(res.headersSent).toBe(true);
@@ -180,7 +198,8 @@ async function receiver(setup: Partial<Setup> = {}): Promise<Receiver> {
 let counter = 0;
 const payload = (extra: Record<string, unknown> = {}) => ({
 	id: `evt_webhook_${++counter}_${Date.now()}`,
-	notifyTime: '2024-05-24T14:29:32.682+08:00',
+	notifyTime: new Date().toISOString(),
+	merchantId: 'M20230105586637',
 	merchantOrderId: 'PENDING-VOID-7',
 	orderId: 'TR1716532172682',
 	status: 'SUCCESS',
@@ -215,7 +234,7 @@ describe('RSA mode (default)', () => {
 			expect(await send(r, o)).toEqual({ status: 401, body: REJECTION });
 		}
 		expect(r.executions).toEqual([]);
-		expect(r.staticData).toBe('{}');
+		expect(await r.saved()).toBe('{}');
 		expect(r.warnings).toEqual([
 			'PayLoco Trigger refused a notification: no signature',
 			expect.stringContaining('signature does not verify'),
@@ -234,11 +253,14 @@ describe('RSA mode (default)', () => {
 		const p = payload();
 		expect(await send(r, { payload: p })).toEqual({ status: 200, body: ACK });
 		expect(await send(r, { payload: p })).toEqual({ status: 200, body: ACK });
-		expect(await send(r, { payload: { ...p, notifyTime: '2024-05-24T14:30:00.000+08:00' } })).toEqual({ status: 200, body: ACK });
+		expect(await send(r, { payload: { ...p, notifyTime: new Date(Date.now() + 1000).toISOString() } })).toEqual({ status: 200, body: ACK });
 		expect(r.executions).toHaveLength(1);
 		expect(await send(r, { payload: payload() })).toEqual({ status: 200, body: ACK });
 		expect(r.executions).toHaveLength(2);
-		expect(JSON.parse(r.staticData)['node:PayLoco Trigger'].seenEvents.events).toHaveLength(2);
+		const stored = JSON.parse(await r.saved())['node:PayLoco Trigger'].seenEvents;
+		expect(stored.events).toHaveLength(2);
+		// Digests only: the IDs themselves are not stored.
+		expect(await r.saved()).not.toContain(p.id);
 	});
 
 	it('starts the workflow for every repeat when "Drop Repeated Events" is off, and in test (manual) mode', async () => {
@@ -249,7 +271,7 @@ describe('RSA mode (default)', () => {
 			await send(r, { payload: p });
 			await send(r, { payload: p });
 			expect(r.executions).toHaveLength(2);
-			expect(r.staticData).toBe('{}');
+			expect(await r.saved()).toBe('{}');
 		}
 	});
 
@@ -343,6 +365,119 @@ describe('Form POST mode', () => {
 			expect(await send(r, { style: 'form', ...o })).toEqual({ status: 401, body: REJECTION });
 		}
 		expect(r.executions).toEqual([]);
+	});
+});
+
+describe('only this merchant\'s fresh notifications, once', () => {
+	const hour = 3600_000;
+
+	it('refuses another merchant\'s notification (top level or in data) with 401 and says why in the log', async () => {
+		const r = await receiver();
+		expect(await send(r, { payload: payload({ merchantId: 'M-SOMEONE-ELSE' }) })).toEqual({ status: 401, body: REJECTION });
+		expect(await send(r, { payload: payload({ data: { merchantId: 'M-SOMEONE-ELSE' } }) })).toEqual({ status: 401, body: REJECTION });
+		expect(await send(r, { style: 'form', payload: payload({ merchantId: 'M-SOMEONE-ELSE' }) })).toEqual({ status: 401, body: REJECTION });
+		expect(r.executions).toEqual([]);
+		expect(await r.saved()).toBe('{}');
+		expect(r.warnings[0]).toBe("PayLoco Trigger refused a notification: the notification names another merchantId than the credential's");
+		// Naming none is let in (there is nothing to compare).
+		const anonymous: Record<string, unknown> = payload();
+		delete anonymous.merchantId;
+		expect(await send(r, { payload: anonymous })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(1);
+	});
+
+	it('binds HMAC notifications to the Merchant ID of the webhook secret credential, when set', async () => {
+		const bound = await receiver({ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret: SECRET, merchantId: 'M20230105586637' } } });
+		expect((await send(bound, { style: 'hmac', secret: SECRET, payload: payload({ merchantId: 'M-OTHER' }) })).status).toBe(401);
+		expect((await send(bound, { style: 'hmac', secret: SECRET })).status).toBe(200);
+		expect(bound.executions).toHaveLength(1);
+	});
+
+	it('refuses a stale or far-future notifyTime in every mode (RSA, form, HMAC), and a notifyTime that is no date', async () => {
+		const rsa = await receiver();
+		const form = await receiver({ parameters: { verification: 'form' } });
+		const hmac = await receiver({ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret: SECRET } } });
+		const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+		for (const notifyTime of [at(-25 * hour), '2024-05-24T14:29:32.682+08:00', at(10 * 60_000), 'yesterday']) {
+			for (const [r, o] of [[rsa, {}], [form, { style: 'form' }], [hmac, { style: 'hmac', secret: SECRET }]] as Array<[Receiver, NotifyOptions]>) {
+				expect({ notifyTime, ...(await send(r, { ...o, payload: payload({ notifyTime }) })) }).toEqual({ notifyTime, status: 401, body: REJECTION });
+			}
+		}
+		expect([rsa, form, hmac].map((r) => r.executions.length)).toEqual([0, 0, 0]);
+		expect(rsa.warnings).toEqual([
+			expect.stringMatching(/stale: notifyTime is older than the replay window/),
+			expect.stringMatching(/stale/),
+			expect.stringMatching(/more than 5 minutes ahead/),
+			expect.stringMatching(/not an RFC 3339/),
+		]);
+		// In data too; and one without notifyTime is let in (only the memory guards it).
+		expect((await send(rsa, { payload: { id: `evt_d_${Date.now()}`, data: { notifyTime: at(-25 * hour) } } })).status).toBe(401);
+		expect((await send(rsa, { payload: { id: `evt_n_${Date.now()}`, status: 'SUCCESS' } })).status).toBe(200);
+	});
+
+	it('refuses an HMAC replay with a fresh timestamp, even with Drop Repeated Events off', async () => {
+		for (const options of [{}, { dropRepeatedEvents: false }]) {
+			const r = await receiver({ parameters: { verification: 'hmac', options }, credentials: { payLocoWebhookSecretApi: { secret: SECRET } } });
+			const p = payload();
+			expect(await send(r, { style: 'hmac', secret: SECRET, payload: p, timestamp: Date.now() - 60_000 })).toEqual({ status: 200, body: ACK });
+			expect(await send(r, { style: 'hmac', secret: SECRET, payload: p, timestamp: Date.now() })).toEqual({ status: 401, body: REJECTION });
+			expect(r.executions).toHaveLength(1);
+			expect(r.warnings).toEqual([expect.stringMatching(/replayed: this HMAC-signed body was already accepted/)]);
+			expect(await r.saved()).not.toContain(p.id);
+		}
+	});
+
+	it('dedupes a notification without id by its bytes (same bytes: one execution; other bytes: another)', async () => {
+		const r = await receiver();
+		const noId: Record<string, unknown> = payload();
+		delete noId.id;
+		expect(await send(r, { payload: noId })).toEqual({ status: 200, body: ACK });
+		expect(await send(r, { payload: noId })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(1);
+		expect(await send(r, { payload: { ...noId, status: 'FAILED' } })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(2);
+	});
+
+	it('starts exactly one execution for 10 identical deliveries at the same moment (with and without id)', async () => {
+		for (const withId of [true, false]) {
+			const r = await receiver();
+			const { id, ...rest } = payload();
+			const p = withId ? { id, ...rest } : rest;
+			const replies = await Promise.all(Array.from({ length: 10 }, async () => await send(r, { payload: p })));
+			expect(replies).toEqual(Array(10).fill({ status: 200, body: ACK }));
+			expect({ withId, executions: r.executions.length }).toEqual({ withId, executions: 1 });
+		}
+	});
+
+	it('keeps cookies, authorization, signatures and x-n8n-* headers out of the output; the user can add more', async () => {
+		const r = await receiver({ parameters: { options: { excludeHeaders: 'X-Acme-User, x-internal-*' } } });
+		const headers = {
+			Cookie: 'n8n-auth=abc',
+			Authorization: 'Bearer t0k3n',
+			'Proxy-Authorization': 'Basic eDp5',
+			'X-N8N-API-KEY': 'k',
+			'X-Forwarded-Access-Token': 't',
+			'X-Forwarded-For': '10.0.0.1',
+			'X-Acme-User': 'alice',
+			'X-Internal-Route': 'r',
+		};
+		expect((await send(r, { headers })).status).toBe(200);
+		expect((await send(r, { headers, style: 'hmac', secret: SECRET })).status).toBe(401); // wrong mode: nothing emitted
+		const emitted = r.executions[0][0][0].json.headers as Record<string, string>;
+		expect(Object.keys(emitted).sort()).toEqual(['connection', 'content-length', 'content-type', 'host', 'x-eventname', 'x-eventtype', 'x-forwarded-for']);
+		expect(JSON.stringify(r.executions)).not.toMatch(/t0k3n|n8n-auth|eDp5/);
+	});
+
+	it('accepts a form whose "+" signs arrived unencoded; the body is the text that was verified', async () => {
+		const r = await receiver({ parameters: { verification: 'form', options: { includeRawBody: true } } });
+		const notifyTime = new Date().toISOString().replace('Z', '+00:00');
+		const p = payload({ notifyTime, reqReserved: 'a+b c' });
+		expect(await send(r, { style: 'form', payload: p, plusUnencoded: true })).toEqual({ status: 200, body: ACK });
+		const [[item]] = r.executions[0];
+		expect(item.json.body).toMatchObject({ notifyTime, reqReserved: 'a+b c' });
+		expect(String(item.json.rawBody)).toContain(`reqReserved=a+b%20c`);
+		expect(String(item.json.rawBody)).not.toContain('signature');
+		expect(sandbox.notifications.at(-1)?.body).toContain('&signature=');
 	});
 });
 

@@ -15,7 +15,10 @@ import type { KeyObject } from 'node:crypto';
 import { platformPublicKeyText } from './environment';
 import type { PayLocoCredentials } from './environment';
 import { loadPublicKey } from './signing';
-import { eventKey, rememberEvent } from './trigger/replay';
+import { admit } from './trigger/admit';
+import { emittedHeaders, parseHeaderList } from './trigger/headers';
+import { oldestAcceptable, readSeen, REPLAY_WINDOW_MS } from './trigger/replay';
+import { checkMerchant, checkNotifyTime } from './trigger/rules';
 import {
 	FAILURE_DESCRIPTIONS,
 	verifyFormNotification,
@@ -112,14 +115,24 @@ export class PayLocoTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether to acknowledge a notification whose ID was already received in the last 24 hours without starting the workflow again (PayLoco resends an event with the same ID until it is acknowledged). On unless turned off. Not applied to test events.',
+							'Whether to acknowledge a notification already received in the last 24 hours without starting the workflow again: the same ID, or the same bytes when it has no ID (PayLoco resends an event until it is acknowledged). Not applied to test events.',
+					},
+					{
+						displayName: 'Headers to Leave Out',
+						name: 'excludeHeaders',
+						type: 'string',
+						default: '',
+						placeholder: 'x-acme-user, x-internal-*',
+						description:
+							'More request header names to keep out of the output, separated by commas (a trailing * matches a prefix). Cookies, authorization, signatures, x-n8n-* and forwarded credentials are always left out.',
 					},
 					{
 						displayName: 'Include Raw Body',
 						name: 'includeRawBody',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to add the body exactly as received (UTF-8 text) as rawBody, e.g. to archive what was signed',
+						description:
+							'Whether to add the body exactly as received (UTF-8 text) as rawBody, e.g. to archive what was signed. A form body is given without its signature field.',
 					},
 				],
 			},
@@ -166,12 +179,16 @@ export class PayLocoTrigger implements INodeType {
 		const rawBody = await readRawBody(req);
 		if (rawBody === undefined) return refuse(this, 'malformed');
 		let result: VerifyResult;
+		let merchantId: string | undefined;
 		if (verification === 'hmac') {
-			const { secret } = await this.getCredentials<{ secret?: string }>('payLocoWebhookSecretApi');
-			if (!secret) throw new NodeOperationError(this.getNode(), 'The PayLoco Webhook Secret credential has an empty secret');
-			result = verifyHmacNotification(rawBody, headers, secret, Date.now());
+			const credential = await this.getCredentials<{ secret?: string; merchantId?: string }>('payLocoWebhookSecretApi');
+			if (!credential.secret) throw new NodeOperationError(this.getNode(), 'The PayLoco Webhook Secret credential has an empty secret');
+			merchantId = credential.merchantId;
+			result = verifyHmacNotification(rawBody, headers, credential.secret, Date.now());
 		} else {
-			const key = await platformKey(this);
+			const credentials = await this.getCredentials<PayLocoCredentials>('payLocoApi');
+			merchantId = credentials.merchantId;
+			const key = platformKey(this, credentials);
 			result =
 				verification === 'form'
 					? verifyFormNotification(rawBody, headers, key)
@@ -179,12 +196,28 @@ export class PayLocoTrigger implements INodeType {
 		}
 		if (!result.ok) return refuse(this, result.reason);
 
-		const key = eventKey(result.body);
-		if (key !== undefined && options.dropRepeatedEvents !== false && this.getMode() !== 'manual') {
-			const store = this.getWorkflowStaticData('node');
-			const { repeated, state } = rememberEvent(store[SEEN_EVENTS], key, Date.now());
-			store[SEEN_EVENTS] = state as unknown as IDataObject;
-			if (repeated) return respond(this, 200, ack);
+		// From here to the return nothing is awaited: the replay checks below and the claim they make
+		// happen in one tick, so no other request to this process runs in between (trigger/guard.ts).
+		const now = Date.now();
+		const manual = this.getMode() === 'manual';
+		const store = manual ? undefined : this.getWorkflowStaticData('node');
+		const seen = readSeen(store?.[SEEN_EVENTS], now);
+		const oldest = manual ? now - REPLAY_WINDOW_MS : oldestAcceptable(seen, now);
+		const wrong = checkMerchant(result.body, merchantId) ?? checkNotifyTime(result.body, now, oldest);
+		if (wrong) return refuse(this, wrong);
+		if (store) {
+			const { outcome, state } = admit({
+				seen,
+				scope: `${this.getWorkflow().id ?? ''}/${this.getNode().id}`,
+				body: result.body,
+				rawBody,
+				hmac: verification === 'hmac',
+				dedupe: options.dropRepeatedEvents !== false,
+				now,
+			});
+			if (outcome === 'replayed') return refuse(this, 'replayed');
+			if (outcome === 'repeated') return respond(this, 200, ack);
+			if (state !== seen) store[SEEN_EVENTS] = state as unknown as IDataObject;
 		}
 
 		const header = (name: string) => (typeof headers[name] === 'string' ? headers[name] : null);
@@ -192,9 +225,9 @@ export class PayLocoTrigger implements INodeType {
 			eventName: header('x-eventname'),
 			eventType: header('x-eventtype'),
 			body: result.body as IDataObject,
-			headers: { ...headers } as IDataObject,
+			headers: emittedHeaders(headers, parseHeaderList(options.excludeHeaders)) as IDataObject,
 		};
-		if (options.includeRawBody === true) json.rawBody = rawBody.toString('utf8');
+		if (options.includeRawBody === true) json.rawBody = result.rawText ?? rawBody.toString('utf8');
 		return { ...respond(this, 200, ack), workflowData: [[{ json }]] };
 	}
 }
@@ -250,8 +283,7 @@ async function readRawBody(req: ReturnType<IWebhookFunctions['getRequestObject']
 }
 
 /** The platform public key of the PayLoco API credential (PayLoco's test key on Dev when none is set). */
-async function platformKey(ctx: IWebhookFunctions): Promise<KeyObject> {
-	const credentials = await ctx.getCredentials<PayLocoCredentials>('payLocoApi');
+function platformKey(ctx: IWebhookFunctions, credentials: PayLocoCredentials): KeyObject {
 	const text = platformPublicKeyText(credentials);
 	if (!text) {
 		throw new NodeOperationError(ctx.getNode(), 'The PayLoco API credential has no platform public key', {

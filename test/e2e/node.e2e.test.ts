@@ -13,6 +13,7 @@
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +27,10 @@ import { nodeBuilder } from './workflow';
 import type { N8nLine, RawRun } from '../../e2e/harness/n8n';
 
 const REPO = path.resolve(__dirname, '..', '..');
+// The examples' Webhook nodes use n8n's Header Auth with this credential; its value is made per run.
+const HOOK_CREDENTIAL = { id: 'payLocoExampleHook', name: 'PayLoco example webhook key' };
+const HOOK_HEADER = 'X-PayLoco-Webhook-Key';
+const HOOK_KEY = randomBytes(24).toString('base64url');
 const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
 const WORKFLOW_ID = 'payLocoNodeE2e01';
 const SLOW_MS = 2500; // the sandbox's SLOW- wait; the nodes' timeout (1000 ms, the option's minimum) is shorter
@@ -221,6 +226,7 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 				type: 'payLocoApi',
 				data: sandboxCredentials(sandbox, merchant),
 			},
+			{ ...HOOK_CREDENTIAL, type: 'httpHeaderAuth', data: { name: HOOK_HEADER, value: HOOK_KEY } },
 		]);
 		lap('import credential');
 		await home.importWorkflow(workflow);
@@ -351,15 +357,32 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 		const server = await home.start();
 		lap('n8n start');
 		try {
-			const post = async (hookPath: string, body: object) => {
+			const post = async (hookPath: string, body: object, auth: Record<string, string> = { [HOOK_HEADER]: HOOK_KEY }) => {
 				const res = await fetch(`${server.url}/webhook/${hookPath}`, {
 					method: 'POST',
-					headers: { 'content-type': 'application/json' },
+					headers: { 'content-type': 'application/json', ...auth },
 					body: JSON.stringify(body),
 				});
 				const text = await res.text();
 				return { status: res.status, json: (() => { try { return JSON.parse(text); } catch { return text; } })() };
 			};
+
+			// Strangers first: no header, a wrong value, the value under another name. n8n's Header Auth
+			// answers 403 before the workflow starts, so nothing reaches PayLoco and nothing runs.
+			const strangers: Array<Record<string, string>> = [
+				{},
+				{ [HOOK_HEADER]: `${HOOK_KEY}x` },
+				{ [HOOK_HEADER]: '' },
+				{ 'X-Other-Key': HOOK_KEY },
+				{ authorization: `Bearer ${HOOK_KEY}` },
+			];
+			for (const auth of strangers) {
+				const cancel = await post('payloco-chargeback-alert', { alertId: `ALERT-${tag}-0`, cardId: `CARD-${tag}-00` }, auth);
+				const voided = await post('payloco-order-cancelled', { orderId: `ORD-${tag}-0`, preAuthOrderId: `PA-AUTO-${tag}-ex0`, currency: 'USD', amount: '100.01', reason: 'x' }, auth);
+				expect({ auth: Object.keys(auth), cancel: cancel.status, voided: voided.status }).toEqual({ auth: Object.keys(auth), cancel: 403, voided: 403 });
+			}
+			expect(sandbox.requests).toEqual([]);
+			expect(sandbox.effects).toEqual([]);
 
 			// Chargeback alert → Cancel Card → Respond: the alert's own ID is the requestId.
 			const alert = await post('payloco-chargeback-alert', { alertId: `ALERT-${tag}-1`, cardId: `CARD-${tag}-77` });

@@ -1,55 +1,97 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Memory of recently seen notification IDs. PayLoco keeps an event's `id` across retries and
- * retries until it gets HTTP 200, so the same event can arrive more than once. Pure: the caller
- * keeps the state (the trigger keeps it in the workflow's static data) and stores what comes back.
+ * Memory of the notifications already let in, kept in the workflow's static data (the record that
+ * survives restarts; the in-process guard in guard.ts covers simultaneous requests). Pure: the
+ * caller reads the stored state, asks, and stores what comes back.
+ *
+ * Keys are short digests, never the text itself: static data is readable by anyone who can open
+ * the workflow, and an HMAC-signed body's digest must not become a way to rebuild it.
  */
 
-/** The stored state: [event key, first seen at (ms)] pairs, oldest first. Plain JSON. */
+/** The stored state. `horizon`: when the newest entry dropped for room (not age) was first seen. */
 export interface SeenEvents {
-	v: 1;
+	v: 2;
+	/** [key, first seen at (ms)], oldest first. */
 	events: Array<[string, number]>;
+	horizon: number;
 }
 
+/** How long a notification is remembered, and how old its notifyTime may be. */
 export const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
-export const REPLAY_MAX_EVENTS = 1000;
-const MAX_KEY_LENGTH = 128;
+/**
+ * At most this many remembered notifications per trigger node: about 14 a minute around the clock
+ * for the whole window, in about 700 KB of static data (35 bytes an entry). Past it the oldest are
+ * dropped and `horizon` moves up, so a notification whose notifyTime is not newer than the horizon
+ * is refused as stale (it might be one that was dropped).
+ */
+export const REPLAY_MAX_EVENTS = 20_000;
+/** A notifyTime may be this far ahead of this server's clock (clock skew), and no more. */
+export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
-/** The key an event is remembered by: its `id` (string or number); long IDs are stored as a digest. */
-export function eventKey(body: Record<string, unknown>): string | undefined {
+const digest = (kind: string, data: string | Buffer) =>
+	createHash('sha256').update(`${kind}\u0000`).update(data).digest('base64url').slice(0, 16);
+
+/**
+ * The key an event is deduplicated by: its `id` (string or number), or, when it has none, a digest
+ * of the exact bytes received (PayLoco resends the same bytes).
+ */
+export function eventKey(body: Record<string, unknown>, rawBody: Buffer): string {
 	const id = body.id;
 	let text: string | undefined;
 	if (typeof id === 'string') text = id.trim();
 	else if (typeof id === 'number' && Number.isFinite(id)) text = String(id);
-	if (!text) return undefined;
-	return text.length > MAX_KEY_LENGTH ? `sha256:${createHash('sha256').update(text).digest('hex')}` : text;
+	return text ? digest('id', text) : digest('body', rawBody);
 }
 
-/** Whatever was stored before, made valid (stored data may be missing, old or edited by hand). */
-function read(stored: unknown): Array<[string, number]> {
-	const events = (stored as Partial<SeenEvents> | undefined)?.events;
-	if (!Array.isArray(events)) return [];
-	return events.filter(
-		(e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number',
-	);
+/** The key of an HMAC-signed body: its signature depends on nothing else, so the body is the message. */
+export function signedBodyKey(rawBody: Buffer): string {
+	return digest('hmac', rawBody);
+}
+
+/** Whatever was stored before, made valid and trimmed to the window (it may be missing, old or edited by hand). */
+export function readSeen(stored: unknown, now: number, windowMs = REPLAY_WINDOW_MS): SeenEvents {
+	const s = (stored ?? {}) as { v?: unknown; events?: unknown; horizon?: unknown };
+	const raw = Array.isArray(s.events) ? s.events : [];
+	const events: Array<[string, number]> = [];
+	for (const e of raw) {
+		if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number' || !(now - e[1] < windowMs)) continue;
+		if (s.v === 2) events.push([e[0], e[1]]);
+		// Version 1 kept plain IDs (and "sha256:<hex>" for long ones, which cannot be converted).
+		else if (!e[0].startsWith('sha256:')) events.push([digest('id', e[0]), e[1]]);
+	}
+	events.sort((a, b) => a[1] - b[1]);
+	const horizon = typeof s.horizon === 'number' && Number.isFinite(s.horizon) ? s.horizon : 0;
+	return { v: 2, events, horizon };
+}
+
+export function hasSeen(state: SeenEvents, key: string): boolean {
+	return state.events.some(([k]) => k === key);
 }
 
 /**
- * Looks `key` up and remembers it. `repeated` is true when it was seen within `windowMs`. The returned
- * state holds no entry older than `windowMs` and at most `maxEvents` entries (the oldest go first).
- * A repeat does not refresh the first-seen time, so an event cannot be kept alive forever.
+ * Adds keys not yet remembered, first seen `now`. Keeps at most `maxEvents`, dropping the oldest; a
+ * drop raises `horizon`. A repeat does not refresh the first-seen time, so nothing is kept forever.
  */
-export function rememberEvent(
-	stored: unknown,
-	key: string,
-	now: number,
-	windowMs = REPLAY_WINDOW_MS,
-	maxEvents = REPLAY_MAX_EVENTS,
-): { repeated: boolean; state: SeenEvents } {
-	const events = read(stored).filter(([, at]) => now - at < windowMs);
-	const repeated = events.some(([id]) => id === key);
-	if (!repeated) events.push([key, now]);
-	events.sort((a, b) => a[1] - b[1]);
-	return { repeated, state: { v: 1, events: events.slice(-maxEvents) } };
+export function remember(state: SeenEvents, keys: string[], now: number, maxEvents = REPLAY_MAX_EVENTS): SeenEvents {
+	const events = [...state.events];
+	const known = new Set(events.map(([k]) => k));
+	for (const key of keys) {
+		if (known.has(key)) continue;
+		known.add(key);
+		events.push([key, now]);
+	}
+	let horizon = state.horizon;
+	const dropped = events.length - maxEvents;
+	if (dropped > 0) {
+		horizon = Math.max(horizon, events[dropped - 1][1]); // oldest first: the last one dropped is the newest
+		events.splice(0, dropped);
+	}
+	return { v: 2, events, horizon };
+}
+
+/** The oldest notifyTime still accepted: within the window, and newer than anything dropped for room. */
+export function oldestAcceptable(state: SeenEvents | undefined, now: number, windowMs = REPLAY_WINDOW_MS): number {
+	const horizon = state && state.horizon > 0 ? state.horizon + FUTURE_TOLERANCE_MS : -Infinity;
+	return Math.max(now - windowMs, horizon);
 }

@@ -17,9 +17,16 @@ export type FailureReason =
 	| 'badSignature'
 	| 'missingTimestamp'
 	| 'staleTimestamp'
-	| 'malformed';
+	| 'malformed'
+	// After verification (rules.ts, and the replay memory in the trigger):
+	| 'otherMerchant'
+	| 'badNotifyTime'
+	| 'staleNotifyTime'
+	| 'futureNotifyTime'
+	| 'replayed';
 
-export type Verified = { ok: true; body: Record<string, unknown> };
+/** `rawText`: the received text as it may be shown (form: without its signature field). */
+export type Verified = { ok: true; body: Record<string, unknown>; rawText?: string };
 export type Rejected = { ok: false; reason: FailureReason };
 export type VerifyResult = Verified | Rejected;
 
@@ -33,6 +40,11 @@ export const FAILURE_DESCRIPTIONS: Record<FailureReason, string> = {
 	missingTimestamp: 'no valid x-timestamp header',
 	staleTimestamp: 'x-timestamp is more than 5 minutes away from this server clock',
 	malformed: 'malformed request (not the expected content type or encoding)',
+	otherMerchant: "the notification names another merchantId than the credential's",
+	badNotifyTime: 'notifyTime is not an RFC 3339 date-time',
+	staleNotifyTime: 'stale: notifyTime is older than the replay window (or than what the replay memory still holds)',
+	futureNotifyTime: 'notifyTime is more than 5 minutes ahead of this server clock',
+	replayed: 'replayed: this HMAC-signed body was already accepted (the HMAC does not cover x-timestamp)',
 };
 
 const reject = (reason: FailureReason): Rejected => ({ ok: false, reason });
@@ -108,26 +120,53 @@ export function formSigningText(fields: Record<string, string>): string {
 	return JSON.stringify(sorted);
 }
 
-/** Form style: `application/x-www-form-urlencoded`, RSA signature of formSigningText() in the field `signature`. */
+/** The fields of a form body; `plusIsSpace` false keeps a "+" as "+" (senders that leave it unencoded). */
+function formFields(text: string, plusIsSpace: boolean): Record<string, string> | undefined {
+	const fields: Record<string, string> = {};
+	for (const [name, value] of new URLSearchParams(plusIsSpace ? text : text.replace(/\+/g, '%2B'))) {
+		// A repeated field could be read two ways; PayLoco never sends one.
+		if (Object.prototype.hasOwnProperty.call(fields, name)) return undefined;
+		Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+	}
+	return fields;
+}
+
+/** The form text without its `signature` field, as it may be emitted (a signature never goes into the output). */
+function withoutSignature(text: string): string {
+	return text
+		.split('&')
+		.filter((pair) => new URLSearchParams(pair.replace(/\+/g, '%2B')).keys().next().value !== 'signature')
+		.join('&');
+}
+
+/**
+ * Form style: `application/x-www-form-urlencoded`, RSA signature of formSigningText() in the field
+ * `signature`. A strictly encoded form ("+" means a space) is tried first; when that does not verify
+ * and the text has a "+", it is read again with every "+" as a literal "+", as a sender that does not
+ * percent-encode it meant. The body returned is the reading that verified, exactly as signed.
+ */
 export function verifyFormNotification(rawBody: Buffer, headers: RequestHeaders, platformKey: KeyObject): VerifyResult {
 	if (!rawBody.length) return reject('emptyBody');
 	const contentType = (header(headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
 	if (contentType !== 'application/x-www-form-urlencoded') return reject('malformed');
 	const text = utf8(rawBody);
 	if (text === undefined) return reject('malformed');
-	const fields: Record<string, string> = {};
-	for (const [name, value] of new URLSearchParams(text)) {
-		// A repeated field could be read two ways; PayLoco never sends one.
-		if (Object.prototype.hasOwnProperty.call(fields, name)) return reject('malformed');
-		Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+	let failure: FailureReason = 'missingSignature';
+	for (const plusIsSpace of text.includes('+') ? [true, false] : [true]) {
+		const fields = formFields(text, plusIsSpace);
+		if (!fields) return reject('malformed');
+		// Base64 contains '+', which a sender that does not percent-encode turns into a space.
+		const signature = fields.signature?.trim().replace(/ /g, '+');
+		if (!signature) return reject('missingSignature');
+		if (!verifyBytes(platformKey, Buffer.from(formSigningText(fields), 'utf8'), signature)) {
+			failure = 'badSignature';
+			continue;
+		}
+		const body: Record<string, unknown> = {};
+		for (const [name, value] of Object.entries(fields)) {
+			if (name !== 'signature') Object.defineProperty(body, name, { value, enumerable: true, writable: true, configurable: true });
+		}
+		return { ok: true, body, rawText: withoutSignature(text) };
 	}
-	// Base64 contains '+', which a sender that does not percent-encode turns into a space.
-	const signature = fields.signature?.trim().replace(/ /g, '+');
-	if (!signature) return reject('missingSignature');
-	if (!verifyBytes(platformKey, Buffer.from(formSigningText(fields), 'utf8'), signature)) return reject('badSignature');
-	const body: Record<string, unknown> = {};
-	for (const [name, value] of Object.entries(fields)) {
-		if (name !== 'signature') Object.defineProperty(body, name, { value, enumerable: true, writable: true, configurable: true });
-	}
-	return { ok: true, body };
+	return reject(failure);
 }
