@@ -39,6 +39,12 @@ describe('merchant binding', () => {
 		expect(checkMerchant({ merchantId: 'M2' }, '')).toBeUndefined();
 		expect(checkMerchant({ merchantId: 'M2' }, undefined)).toBeUndefined();
 	});
+
+	it('with Require Merchant ID, refuses a body naming none', () => {
+		expect(checkMerchant({ id: 'evt_1' }, 'M1', true)).toBe('noMerchant');
+		expect(checkMerchant({ data: { merchantId: 'M1' } }, 'M1', true)).toBeUndefined();
+		expect(checkMerchant({ merchantId: 'M2' }, 'M1', true)).toBe('otherMerchant');
+	});
 });
 
 describe('notifyTime freshness', () => {
@@ -66,6 +72,9 @@ describe('notifyTime freshness', () => {
 		}
 		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest)).toBeUndefined();
 		expect(checkNotifyTime({ notifyTime: '' }, t0, oldest)).toBeUndefined();
+		// With Require notifyTime it is refused.
+		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest, true)).toBe('noNotifyTime');
+		expect(checkNotifyTime({ notifyTime: at(t0) }, t0, oldest, true)).toBeUndefined();
 	});
 });
 

@@ -386,6 +386,19 @@ describe('only this merchant\'s fresh notifications, once', () => {
 		expect(r.executions).toHaveLength(1);
 	});
 
+	it('with Require Merchant ID and Require notifyTime, refuses a signed body naming no merchant or no time (e.g. an API answer)', async () => {
+		const r = await receiver({ parameters: { options: { requireMerchantId: true, requireNotifyTime: true } } });
+		const answer = { success: true, errCode: '00000000', errMessage: 'Success', status: 'SUCCESS', traceId: 'T1' };
+		expect(await send(r, { payload: answer })).toEqual({ status: 401, body: REJECTION });
+		expect(await send(r, { payload: { ...answer, merchantId: 'M20230105586637' } })).toEqual({ status: 401, body: REJECTION });
+		expect(await send(r, { payload: payload() })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(1);
+		expect(r.warnings).toEqual([expect.stringMatching(/names no merchantId/), expect.stringMatching(/has no notifyTime/)]);
+		// Off (the default), the same answer is let in: nothing names another merchant or dates it.
+		const lax = await receiver();
+		expect((await send(lax, { payload: answer })).status).toBe(200);
+	});
+
 	it('binds HMAC notifications to the Merchant ID of the webhook secret credential, when set', async () => {
 		const bound = await receiver({ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret: SECRET, merchantId: 'M20230105586637' } } });
 		expect((await send(bound, { style: 'hmac', secret: SECRET, payload: payload({ merchantId: 'M-OTHER' }) })).status).toBe(401);

@@ -16,21 +16,19 @@ import { platformPublicKeyText } from './environment';
 import type { PayLocoCredentials } from './environment';
 import { loadPublicKey } from './signing';
 import { admit } from './trigger/admit';
+import { acknowledgement, DEFAULT_ACK, readRawBody, refuse, respond } from './trigger/answer';
 import { emittedHeaders, parseHeaderList } from './trigger/headers';
 import { oldestAcceptable, readSeen, REPLAY_WINDOW_MS } from './trigger/replay';
 import { checkMerchant, checkNotifyTime } from './trigger/rules';
 import {
-	FAILURE_DESCRIPTIONS,
 	verifyFormNotification,
 	verifyHmacNotification,
 	verifyRsaNotification,
 } from './trigger/verify';
-import type { FailureReason, RequestHeaders, VerifyResult } from './trigger/verify';
+import type { RequestHeaders, VerifyResult } from './trigger/verify';
 
 type Verification = 'rsa' | 'hmac' | 'form';
 
-const DEFAULT_ACK = '{"code":"00000000","message":"Success"}';
-const REJECTION = '{"message":"Signature verification failed"}';
 const SEEN_EVENTS = 'seenEvents';
 
 export class PayLocoTrigger implements INodeType {
@@ -134,6 +132,22 @@ export class PayLocoTrigger implements INodeType {
 						description:
 							'Whether to add the body exactly as received (UTF-8 text) as rawBody, e.g. to archive what was signed. A form body is given without its signature field.',
 					},
+					{
+						displayName: 'Require Merchant ID',
+						name: 'requireMerchantId',
+						type: 'boolean',
+						default: false,
+						description:
+							"Whether to refuse (HTTP 401) a notification that names no merchantId. PayLoco's API answers are signed with the same platform key as notifications; a body naming no merchant cannot be bound to yours.",
+					},
+					{
+						displayName: 'Require notifyTime',
+						name: 'requireNotifyTime',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to refuse (HTTP 401) a notification without notifyTime. Without it a notification cannot be dated, so only the replay memory (24 hours, 20,000 notifications) stops a replay.',
+					},
 				],
 			},
 		],
@@ -203,7 +217,9 @@ export class PayLocoTrigger implements INodeType {
 		const store = manual ? undefined : this.getWorkflowStaticData('node');
 		const seen = readSeen(store?.[SEEN_EVENTS], now);
 		const oldest = manual ? now - REPLAY_WINDOW_MS : oldestAcceptable(seen, now);
-		const wrong = checkMerchant(result.body, merchantId) ?? checkNotifyTime(result.body, now, oldest);
+		const wrong =
+			checkMerchant(result.body, merchantId, options.requireMerchantId === true) ??
+			checkNotifyTime(result.body, now, oldest, options.requireNotifyTime === true);
 		if (wrong) return refuse(this, wrong);
 		if (store) {
 			const { outcome, state } = admit({
@@ -230,56 +246,6 @@ export class PayLocoTrigger implements INodeType {
 		if (options.includeRawBody === true) json.rawBody = result.rawText ?? rawBody.toString('utf8');
 		return { ...respond(this, 200, ack), workflowData: [[{ json }]] };
 	}
-}
-
-/** Answers 401 with a body that says nothing more, starts no execution, and tells the operator's log why. */
-function refuse(ctx: IWebhookFunctions, reason: FailureReason): IWebhookResponseData {
-	ctx.logger.warn(`PayLoco Trigger refused a notification: ${FAILURE_DESCRIPTIONS[reason]}`, {
-		node: ctx.getNode().name,
-		workflowId: ctx.getWorkflow().id,
-	});
-	return respond(ctx, 401, REJECTION);
-}
-
-/**
- * The node writes every answer itself (n8n then adds nothing): n8n 1.x would otherwise answer a
- * started workflow with its `responseData` default instead of the acknowledgement PayLoco expects.
- */
-function respond(ctx: IWebhookFunctions, status: number, body: string): IWebhookResponseData {
-	const res = ctx.getResponseObject();
-	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-	res.end(body);
-	return { noWebhookResponse: true };
-}
-
-/** The acknowledgement option as compact JSON text. */
-function acknowledgement(ctx: IWebhookFunctions, value: unknown): string {
-	if (value === undefined || value === '') return DEFAULT_ACK;
-	if (typeof value !== 'string') return JSON.stringify(value);
-	try {
-		return JSON.stringify(JSON.parse(value));
-	} catch {
-		throw new NodeOperationError(ctx.getNode(), 'The option Acknowledgement Body is not valid JSON', {
-			description: `Expected e.g. ${DEFAULT_ACK}`,
-		});
-	}
-}
-
-/**
- * The exact bytes that arrived. n8n (1.x and 2.x) reads them into `req.rawBody` before it parses the
- * body for a webhook; `readRawBody()` is what fills it, should it not have run yet. Multipart bodies
- * are consumed by n8n's form parser and have no raw bytes: PayLoco never sends them.
- */
-async function readRawBody(req: ReturnType<IWebhookFunctions['getRequestObject']>): Promise<Buffer | undefined> {
-	if (String(req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return undefined;
-	if (!Buffer.isBuffer(req.rawBody) && typeof req.readRawBody === 'function') {
-		try {
-			await req.readRawBody();
-		} catch {
-			return undefined;
-		}
-	}
-	return Buffer.isBuffer(req.rawBody) ? req.rawBody : undefined;
 }
 
 /** The platform public key of the PayLoco API credential (PayLoco's test key on Dev when none is set). */

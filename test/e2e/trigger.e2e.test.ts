@@ -199,4 +199,105 @@ describe.each([1, 2] as N8nLine[])('PayLoco Trigger in real n8n %i.x', (line) =>
 		expect(printed.split('PayLoco Trigger refused a notification').length - 1).toBeGreaterThanOrEqual(refused.length);
 		expect(printed).not.toContain(SECRET);
 	}, 120_000);
+
+	test('only this merchant\'s fresh notifications start it, each once, even 10 identical ones at once, with no secret headers', async () => {
+		const url = (key: keyof typeof HOOKS) => `${server.url}/webhook/${HOOKS[key]}/payloco`;
+		const before = (await home.listExecutions({ workflowId: WORKFLOW_ID })).length;
+		const run = randomUUID().slice(0, 8);
+		const event = (tag: string, extra: object = {}) => ({
+			id: `evt_${line}_${tag}_${run}`,
+			notifyTime: new Date().toISOString(),
+			merchantId: 'M20230105586637',
+			merchantOrderId: `ORD-${line}-${tag}-${run}`,
+			status: 'SUCCESS',
+			...extra,
+		});
+		const send = async (key: keyof typeof HOOKS, payload: object, o: NotifyOptions = {}) =>
+			await sandbox.sendNotification(url(key), { payload: payload as Record<string, unknown>, ...o });
+		/** Markers (merchantOrderId) that must each be in exactly one execution, and those in none. */
+		const once: string[] = [];
+		const never: string[] = [];
+
+		// Another merchant's notification, signed by the platform like every other: 401, nothing started.
+		for (const [key, o, payload] of [
+			['rsa', {}, event('otherTop', { merchantId: 'M-SOMEONE-ELSE' })],
+			['rsa', {}, event('otherData', { data: { merchantId: 'M-SOMEONE-ELSE' } })],
+			['form', { style: 'form' }, event('otherForm', { merchantId: 'M-SOMEONE-ELSE' })],
+		] as Array<[keyof typeof HOOKS, NotifyOptions, ReturnType<typeof event>]>) {
+			never.push(payload.merchantOrderId);
+			expect({ m: payload.merchantOrderId, ...(await send(key, payload, o)) }).toEqual({ m: payload.merchantOrderId, status: 401, body: REJECTION });
+		}
+
+		// A captured notification sent again a day later (stale notifyTime) or dated ahead: 401.
+		for (const [key, o, payload] of [
+			['rsa', {}, event('staleRsa', { notifyTime: new Date(Date.now() - 25 * 3600_000).toISOString() })],
+			['form', { style: 'form' }, event('staleForm', { notifyTime: '2024-05-24T14:29:32.682+08:00' })],
+			['hmac', { style: 'hmac', secret: SECRET }, event('staleHmac', { notifyTime: new Date(Date.now() - 25 * 3600_000).toISOString() })],
+			['rsa', {}, event('future', { notifyTime: new Date(Date.now() + 3600_000).toISOString() })],
+		] as Array<[keyof typeof HOOKS, NotifyOptions, ReturnType<typeof event>]>) {
+			never.push(payload.merchantOrderId);
+			expect({ m: payload.merchantOrderId, ...(await send(key, payload, o)) }).toEqual({ m: payload.merchantOrderId, status: 401, body: REJECTION });
+		}
+
+		// An HMAC notification replayed with a fresh x-timestamp (the HMAC does not cover it): refused.
+		const hmac = event('hmacOnce');
+		once.push(hmac.merchantOrderId);
+		expect(await send('hmac', hmac, { style: 'hmac', secret: SECRET, timestamp: Date.now() - 60_000 })).toEqual({ status: 200, body: ACK });
+		expect(await send('hmac', hmac, { style: 'hmac', secret: SECRET, timestamp: Date.now() })).toEqual({ status: 401, body: REJECTION });
+
+		// A notification without an id, delivered twice: one execution (deduplicated by its bytes).
+		const noId: Record<string, unknown> = event('noId');
+		delete noId.id;
+		once.push(String(noId.merchantOrderId));
+		expect(await send('rsa', noId)).toEqual({ status: 200, body: ACK });
+		expect(await send('rsa', noId)).toEqual({ status: 200, body: ACK });
+
+		// 10 identical deliveries fired at once, 20 rounds (RSA with id, RSA without id, form): one execution each.
+		const rounds: string[] = [];
+		for (let round = 0; round < 20; round++) {
+			const key: keyof typeof HOOKS = round % 3 === 2 ? 'form' : 'rsa';
+			const payload: Record<string, unknown> = event(`burst${round}`);
+			if (round % 3 === 1) delete payload.id;
+			const o: NotifyOptions = key === 'form' ? { style: 'form' } : {};
+			const replies = await Promise.all(Array.from({ length: 10 }, async () => await send(key, payload, o)));
+			expect({ round, replies }).toEqual({ round, replies: Array(10).fill({ status: 200, body: ACK }) });
+			rounds.push(String(payload.merchantOrderId));
+		}
+		once.push(...rounds);
+
+		// Cookies and authorization a proxy passed along stay out of the execution data.
+		const proxied = event('proxied');
+		once.push(proxied.merchantOrderId);
+		const marks = { cookie: `n8n-auth=COOKIE${run}`, authorization: `Bearer AUTH${run}` };
+		expect(await send('rsa', proxied, { headers: { Cookie: marks.cookie, Authorization: marks.authorization, 'X-N8N-Secret': `N8N${run}` } })).toEqual({
+			status: 200,
+			body: ACK,
+		});
+
+		// A last genuine one: once it is stored, anything the others started would be stored too.
+		const last = event('last');
+		once.push(last.merchantOrderId);
+		expect(await send('rsa', last)).toEqual({ status: 200, body: ACK });
+		await home.waitForExecutions(WORKFLOW_ID, before + once.length);
+
+		const executions = (await home.listExecutions({ workflowId: WORKFLOW_ID, withData: true })).slice(before);
+		const data = executions.map((e) => e.data ?? '');
+		const count = (marker: string) => data.filter((d) => d.includes(marker)).length;
+		expect(once.map((m) => [m, count(m)])).toEqual(once.map((m) => [m, 1]));
+		expect(never.map((m) => [m, count(m)])).toEqual(never.map((m) => [m, 0]));
+		expect(executions).toHaveLength(once.length);
+		expect(executions.map((e) => e.status)).toEqual(once.map(() => 'success'));
+		const all = data.join('\n');
+		for (const secret of [`COOKIE${run}`, `AUTH${run}`, `N8N${run}`]) expect(all).not.toContain(secret);
+		const proxiedRun = data.find((d) => d.includes(proxied.merchantOrderId)) ?? '';
+		expect(proxiedRun).toContain('x-eventname');
+		expect(proxiedRun).not.toContain('"cookie"');
+		expect(proxiedRun).not.toContain('"authorization"');
+
+		// Every refusal says why in n8n's log.
+		const printed = home.printed();
+		expect(printed).toContain("names another merchantId than the credential's");
+		expect(printed).toContain('stale: notifyTime is older than the replay window');
+		expect(printed).toContain('replayed: this HMAC-signed body was already accepted');
+	}, 240_000);
 });

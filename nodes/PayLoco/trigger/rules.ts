@@ -34,12 +34,15 @@ function valuesOf(body: Body, name: string): unknown[] {
 
 /**
  * Merchant binding: every `merchantId` the body names (top level or in `data`) must be `merchantId`.
- * A body that names none passes (nothing to compare); so does any body when `merchantId` is empty.
+ * A body that names none passes (nothing to compare) unless `required`; so does any body when
+ * `merchantId` is empty.
  */
-export function checkMerchant(body: Body, merchantId: string | undefined): FailureReason | undefined {
+export function checkMerchant(body: Body, merchantId: string | undefined, required = false): FailureReason | undefined {
 	const expected = (merchantId ?? '').trim();
 	if (!expected) return undefined;
-	for (const value of valuesOf(body, 'merchantId')) {
+	const values = valuesOf(body, 'merchantId');
+	if (required && !values.length) return 'noMerchant';
+	for (const value of values) {
 		const named = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : undefined;
 		if (named !== expected) return 'otherMerchant';
 	}
@@ -49,11 +52,11 @@ export function checkMerchant(body: Body, merchantId: string | undefined): Failu
 /**
  * Freshness: `notifyTime` (top level, else in `data`), RFC 3339, must not be older than
  * `oldestMs` nor more than FUTURE_TOLERANCE_MS ahead of `now`. A notification without notifyTime
- * passes here: only the replay memory then stands between it and a replay.
+ * passes here unless `required`: only the replay memory then stands between it and a replay.
  */
-export function checkNotifyTime(body: Body, now: number, oldestMs: number): FailureReason | undefined {
+export function checkNotifyTime(body: Body, now: number, oldestMs: number, required = false): FailureReason | undefined {
 	const [value] = valuesOf(body, 'notifyTime');
-	if (value === undefined || value === null || value === '') return undefined;
+	if (value === undefined || value === null || value === '') return required ? 'noNotifyTime' : undefined;
 	const at = typeof value === 'string' ? parseRfc3339(value.trim())?.getTime() : undefined;
 	if (at === undefined) return 'badNotifyTime';
 	if (at < oldestMs) return 'staleNotifyTime';

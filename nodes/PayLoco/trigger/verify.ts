@@ -20,6 +20,8 @@ export type FailureReason =
 	| 'malformed'
 	// After verification (rules.ts, and the replay memory in the trigger):
 	| 'otherMerchant'
+	| 'noMerchant'
+	| 'noNotifyTime'
 	| 'badNotifyTime'
 	| 'staleNotifyTime'
 	| 'futureNotifyTime'
@@ -41,6 +43,8 @@ export const FAILURE_DESCRIPTIONS: Record<FailureReason, string> = {
 	staleTimestamp: 'x-timestamp is more than 5 minutes away from this server clock',
 	malformed: 'malformed request (not the expected content type or encoding)',
 	otherMerchant: "the notification names another merchantId than the credential's",
+	noMerchant: 'the notification names no merchantId (option Require Merchant ID)',
+	noNotifyTime: 'the notification has no notifyTime (option Require notifyTime)',
 	badNotifyTime: 'notifyTime is not an RFC 3339 date-time',
 	staleNotifyTime: 'stale: notifyTime is older than the replay window (or than what the replay memory still holds)',
 	futureNotifyTime: 'notifyTime is more than 5 minutes ahead of this server clock',
