@@ -38,3 +38,15 @@ export function selfSignedCertificate(privateKeyPem: string, subject = '/CN=test
 		rmSync(dir, { recursive: true, force: true });
 	}
 }
+
+/** SHA256withRSA over exactly `bytes` by the openssl command line, Base64: what a signer must produce (PKCS#1 v1.5 is deterministic). */
+export function opensslSign(privateKeyPem: string, bytes: Buffer): string {
+	const dir = mkdtempSync(join(tmpdir(), 'payloco-sign-'));
+	try {
+		writeFileSync(join(dir, 'key.pem'), privateKeyPem);
+		writeFileSync(join(dir, 'body.bin'), bytes);
+		return execFileSync('openssl', ['dgst', '-sha256', '-sign', 'key.pem', 'body.bin'], { cwd: dir }).toString('base64');
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}

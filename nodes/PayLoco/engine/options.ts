@@ -7,6 +7,8 @@ export interface RunOptions {
 	retry: boolean;
 	maxAttempts: number;
 	verifyResponses: boolean;
+	/** Build, validate and show every body; send and sign nothing (engine/preview.ts). */
+	preview: boolean;
 }
 
 export const DEFAULTS: RunOptions = {
@@ -16,6 +18,7 @@ export const DEFAULTS: RunOptions = {
 	retry: true,
 	maxAttempts: 3,
 	verifyResponses: true,
+	preview: false,
 };
 
 /** The `options` collection, shared by every operation. */
@@ -51,6 +54,14 @@ export const optionsProperty: INodeProperties = {
 			typeOptions: { minValue: 1, maxValue: 10 },
 			default: 3,
 			description: 'Attempts per item, counting the first, when Retry Transient Failures is on',
+		},
+		{
+			displayName: 'Preview (Send Nothing)',
+			name: 'preview',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to only show what would be sent: every item is validated as in a real run and comes out as the exact body that would be signed, with the envelope and the endpoint. Nothing is signed or sent, and the run says it was a preview.',
 		},
 		{
 			displayName: 'Retry Transient Failures',
@@ -94,5 +105,6 @@ export function readOptions(fns: IExecuteFunctions): RunOptions {
 		retry: raw.retry === undefined ? DEFAULTS.retry : raw.retry === true,
 		maxAttempts: clamp(raw.maxAttempts, 1, 10, DEFAULTS.maxAttempts),
 		verifyResponses: raw.verifyResponses === undefined ? DEFAULTS.verifyResponses : raw.verifyResponses === true,
+		preview: raw.preview === true,
 	};
 }

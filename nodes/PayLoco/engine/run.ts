@@ -16,6 +16,7 @@ import { Fault } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
 import { forEachLimited } from './pool';
+import { previewRun } from './preview';
 import { readReply } from './reply';
 import { backoffMs } from './retry';
 
@@ -47,6 +48,9 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		if (!continueOnFail) throw failure.error;
 		results[i] = { json: failure.json, pairedItem: { item: i } };
 	});
+
+	// Preview (send nothing): the bodies exactly as built and validated above, nothing signed or sent.
+	if (options.preview) return [await previewRun(fns, op, bodies, results)];
 
 	let firstFailure: { index: number; failure: ItemFailure } | undefined;
 	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));

@@ -24,6 +24,17 @@ export function envelopeFields(settings: EnvelopeSettings): Record<string, strin
 	return fields;
 }
 
+/**
+ * The object that is serialized and signed: the envelope fields first, then the caller's fields
+ * (a field the caller set is kept as set), and a `requestTime` stamped at `now` unless the caller
+ * gave one. The signer and the node's Preview both use this, so a preview shows the exact bytes.
+ */
+export function envelopedBody(settings: EnvelopeSettings, body: Record<string, unknown>, now: Date): Record<string, unknown> {
+	const filled: Record<string, unknown> = { ...envelopeFields(settings), ...body };
+	if (filled.requestTime === undefined || filled.requestTime === '') filled.requestTime = rfc3339(now);
+	return filled;
+}
+
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
 
 /**

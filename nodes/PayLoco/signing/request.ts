@@ -1,6 +1,6 @@
 import { resolveBaseUrl, SettingsError } from '../environment';
 import type { PayLocoCredentials } from '../environment';
-import { envelopeFields, rfc3339 } from './envelope';
+import { envelopedBody } from './envelope';
 import { loadPrivateKey } from './keys';
 import { signBytes } from './signature';
 
@@ -59,9 +59,7 @@ export function signBody(credentials: PayLocoCredentials, body: unknown, now: Da
 	if (Buffer.isBuffer(body)) bytes = body;
 	else if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
 	else if (isPlainObject(body)) {
-		const filled: Record<string, unknown> = { ...envelopeFields(credentials), ...body };
-		if (filled.requestTime === undefined || filled.requestTime === '') filled.requestTime = rfc3339(now);
-		bytes = Buffer.from(JSON.stringify(filled), 'utf8');
+		bytes = Buffer.from(JSON.stringify(envelopedBody(credentials, body, now)), 'utf8');
 	} else {
 		throw new SettingsError('body', 'PayLoco requests need a JSON object body.');
 	}
