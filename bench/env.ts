@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Imported first by every bench entry point, before e2e/harness/engine: n8n-core writes its
  * instance settings under N8N_USER_FOLDER, and the harness would otherwise register a jest

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Peak memory of one large run, in a process of its own so nothing else the bench did is in its
  * baseline. Reports over IPC: RSS after a warm-up run (modules loaded, code compiled, garbage

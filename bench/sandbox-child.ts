@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /** The sandbox in a process of its own; its parent talks to it over HTTP and stops it by disconnecting. */
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 // Types for server.js, so TypeScript tests can import the sandbox without allowJs.
 // Keep in step with the JSDoc in server.js, gateway.js and notify.js (the JS is the source of truth).
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * `npm start`: the product, working, for someone without a PayLoco account. A local PayLoco
  * sandbox, a real n8n 2.x with this package installed as a community node, the credential

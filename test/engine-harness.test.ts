@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Proves test/e2e/harness/engine.ts against n8n-core's real engine with a throwaway community package
  * (plain CommonJS) that signs requests in its credential's `authenticate` function and sends them

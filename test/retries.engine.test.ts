@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 import type { KeyObject } from 'node:crypto';
 
 import type { INodeParameters } from 'n8n-workflow';

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 // The PayLoco sandbox over real HTTP on 127.0.0.1, with keys generated here.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -18,8 +19,8 @@ const merchant = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const stranger = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 let sb: Sandbox;
 
-// Answers are read loosely: each test asserts the fields it cares about.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// Answers are read loosely: each test asserts the fields it cares about (`any` is allowed for this
+// file in eslint.dev.config.mjs).
 type Json = any;
 interface Reply { status: number; headers: http.IncomingHttpHeaders; raw: Buffer; text: string; json: Json }
 

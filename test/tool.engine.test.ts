@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco node as an AI-agent tool, inside n8n-core's WorkflowExecute, the way n8n's AI Agent
  * sees and calls it. The node is wrapped into its `payLocoTool` type as n8n does for

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 // PayLoco Trigger signature verification, as pure functions (the replay memory and rules: trigger.rules.test.ts). Notifications are built by the
 // sandbox's own notify.js (what the sandbox sends over HTTP), so both sides agree on what is signed.
 import { createHmac, sign } from 'node:crypto';

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 // The PayLoco Trigger's webhook() driven through n8n-core's real WebhookContext (parameters with their
 // defaults, credentials with displayOptions, workflow static data), behind a real HTTP server that the
 // sandbox sends notifications to. The server does what n8n's webhook handler does with the result:

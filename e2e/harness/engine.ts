@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * In-process n8n engine for jest: runs a built community package's nodes with n8n-core's real
  * `WorkflowExecute` (expressions, paired items, continue-on-fail, retries, credentials and

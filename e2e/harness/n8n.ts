@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Drives real n8n installations (see scripts/install-n8n.js) through n8n's own CLI, for
  * end-to-end tests. Node built-ins only.

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /** Child processes for the harness: each in its own process group, killed when the test process exits. */
 import { spawn } from 'child_process';
 import * as net from 'net';

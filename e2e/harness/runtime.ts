@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Where the pinned n8n runtimes live (see scripts/install-n8n.js), the environment each n8n
  * process gets, and packing this repo as users download it. Node built-ins only.

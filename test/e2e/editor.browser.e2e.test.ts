@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The n8n editor, in a real browser: n8n 2.x with this repo's `npm pack` output installed as a
  * community package, its owner account set up through n8n's REST API, and Debian's Chromium driven by

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco API credential signing requests made by n8n's own HTTP Request node ("Predefined
  * Credential Type" mode, typeVersion 4.2) in a real n8n 1.x and 2.x, installed from this repo's

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco node inside real n8n (1.x on Node 20, 2.x on Node 24), installed from this repo's
  * `npm pack` output into a fresh user folder's community-nodes folder, against the sandbox on

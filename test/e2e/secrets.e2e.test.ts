@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Secret hygiene in real n8n (issue 7): the merchant private key and the request signatures must
  * never show up in anything n8n prints or stores, whatever goes wrong.
@@ -243,7 +244,6 @@ function workflowFor(tag: string) {
  * metadata. Both shapes are read here.
  */
 function parseRun(stdout: string): RawRun | undefined {
-	// eslint-disable-next-line no-control-regex
 	const text = stdout.replace(/\x1b\[[0-9;]*m/g, '');
 	const direct = parseRawOutput(text);
 	if (direct?.data?.resultData) return direct;

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco Trigger in a real n8n (1.x and 2.x), installed from this repo's `npm pack` output as a
  * user would install it. One n8n start per line; the sandbox sends notifications over HTTP and n8n's

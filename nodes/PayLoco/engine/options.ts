@@ -30,8 +30,7 @@ export const optionsProperty: INodeProperties = {
 	default: {},
 	options: [
 		{
-			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- the unit is ms, as in n8n's HTTP Request node
-			displayName: 'Batch Interval (ms)',
+			displayName: 'Batch Interval',
 			name: 'batchInterval',
 			type: 'number',
 			typeOptions: { minValue: 0 },
@@ -72,8 +71,7 @@ export const optionsProperty: INodeProperties = {
 				'Whether to retry connection errors, timeouts, HTTP 5xx and 429 (honouring Retry-After) with backoff. Every retry sends the same request ID with a fresh requestTime and signature; PayLoco refusals are never retried.',
 		},
 		{
-			// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- the unit is ms, as in n8n's HTTP Request node
-			displayName: 'Timeout (ms)',
+			displayName: 'Timeout',
 			name: 'timeout',
 			type: 'number',
 			typeOptions: { minValue: 1000 },
