@@ -32,6 +32,7 @@ async function main() {
     merchantPublicKey: crypto.createPublicKey(merchant),
     platformPrivateKey: platform,
     latencyMs: Number(process.env.PAYLOCO_SANDBOX_LATENCY_MS || 0),
+    clockOffsetMs: Number(process.env.PAYLOCO_SANDBOX_CLOCK_OFFSET_MS || 0),
     preAuths: [
       { merchantOrderId: 'PA-1001', currency: 'USD', transAmt: '100.01' },
       { merchantOrderId: 'PA-1002', currency: 'CNY', transAmt: '88.00' },
@@ -54,7 +55,7 @@ Any merchantId up to 32 characters works. Seeded pre-auths: PA-1001 USD 100.01, 
 (or void any oriMerchantOrderId starting PA-AUTO- and it is created on the fly).
 Scenario prefixes for cardId / merchantOrderId: ${SCENARIOS.map((s) => `${s}-`).join(' ')}
 Cards starting UNKNOWN are not found. See sandbox/README.md.
-Admin: GET ${admin}/requests | effects | notifications | keys, POST ${admin}/preauths | reset | notify
+Admin: GET ${admin}/requests | effects | notifications | keys, POST ${admin}/preauths | reset | notify | clock
 Ctrl-C stops.`);
 
   const stop = () => { void sandbox.close().then(() => process.exit(0)); };

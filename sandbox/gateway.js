@@ -66,13 +66,13 @@ function answer(code, message, status = 'FAILED', data = undefined) {
 
 const isEmpty = (/** @type {unknown} */ v) => v === undefined || v === null || v === '';
 
-/** Parse an RFC 3339 time and check it is within 2 minutes of now; returns an error Answer or null. */
-function checkTime(/** @type {string} */ field, /** @type {string} */ value, /** @type {RegExp} */ re) {
+/** Parse an RFC 3339 time and check it is within 2 minutes of now (the gateway's clock); returns an error Answer or null. */
+function checkTime(/** @type {string} */ field, /** @type {string} */ value, /** @type {RegExp} */ re, now = Date.now()) {
   const at = re.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(at)) {
     return answer(CODES.BAD_FIELD, `Format error-${field} must be RFC 3339 with milliseconds and offset, e.g. 2024-05-24T14:29:32.682+08:00`);
   }
-  const skew = Date.now() - at;
+  const skew = now - at;
   if (Math.abs(skew) > WINDOW_MS) {
     return answer(CODES.BAD_TIME, `${field} is outside the allowed 2-minute window (off by ${Math.round(skew / 1000)}s); stamp the time at send`);
   }
@@ -92,9 +92,10 @@ const MAX_LEN = { version: 8, keyVersion: 8, merchantId: 32, requestTime: 32, me
  * Envelope and field checks, in the order a client most usefully hears about them.
  * @param {'cancel'|'void'|'query'} op
  * @param {Body} b
+ * @param {{ now?: number }} [clock] now: the gateway's clock in ms (the sandbox's clock offset applied)
  * @returns {Answer | null} the refusal, or null when the body is acceptable
  */
-function validate(op, b) {
+function validate(op, b, clock = {}) {
   for (const f of REQUIRED[op]) if (isEmpty(b[f])) return answer(CODES.EMPTY_FIELD, `Format error-${f} cannot be empty`);
   if (op === 'query' && isEmpty(b.merchantOrderId) && isEmpty(b.orderId)) {
     return answer(CODES.EMPTY_FIELD, 'Format error-merchantOrderId cannot be empty');
@@ -111,10 +112,10 @@ function validate(op, b) {
   if (b.version !== '2.0.0') return bad('version', 'must be 2.0.0');
   if (b.signType !== 'RSA') return bad('signType', 'must be RSA');
   if (!isEmpty(b.transType) && !TRANS_TYPES.has(String(b.transType))) return bad('transType', 'is not a known transType');
-  const timeError = checkTime('requestTime', String(b.requestTime), REQUEST_TIME_RE);
+  const timeError = checkTime('requestTime', String(b.requestTime), REQUEST_TIME_RE, clock.now);
   if (timeError) return timeError;
   if (op === 'void') {
-    const orderTimeError = checkTime('merchantOrderTime', String(b.merchantOrderTime), ORDER_TIME_RE);
+    const orderTimeError = checkTime('merchantOrderTime', String(b.merchantOrderTime), ORDER_TIME_RE, clock.now);
     if (orderTimeError) return orderTimeError;
   }
   if (!isEmpty(b.currency) && !/^[A-Z]{3}$/.test(String(b.currency))) return bad('currency', 'must be an ISO 4217 alpha code');

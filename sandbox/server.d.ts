@@ -21,6 +21,8 @@ export interface SandboxOptions {
   /** First retry delay; doubles each try (default 200). */
   notifyRetryMs?: number;
   preAuths?: PreAuthInput[];
+  /** The gateway's clock minus this machine's, in ms: Date headers and the requestTime check follow it (default 0). */
+  clockOffsetMs?: number;
   log?: (line: string) => void;
 }
 
@@ -89,8 +91,11 @@ export interface Sandbox {
   effects: Effect[];
   notifications: NotificationRecord[];
   addPreAuth(p: PreAuthInput): Order;
+  /** reset() restores the clockOffsetMs option. */
   reset(): void;
   close(): Promise<void>;
+  setClockOffset(ms: number): void;
+  clockOffsetMs(): number;
   sendNotification(url: string, o: NotifyOptions): Promise<{ status: number; body: string }>;
 }
 

@@ -40,11 +40,12 @@ const MAX_BODY = 1024 * 1024;
  * @typedef {{ host?: string, port?: number, merchantPublicKey: string | import('node:crypto').KeyObject,
  *   platformPrivateKey?: string | import('node:crypto').KeyObject, latencyMs?: number, slowMs?: number,
  *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, preAuths?: PreAuthInput[],
- *   log?: (line: string) => void }} SandboxOptions
+ *   clockOffsetMs?: number, log?: (line: string) => void }} SandboxOptions
  * @typedef {{ baseUrl: string, port: number, platformPublicKeyPem: string, platformPublicKeyBase64: string,
  *   platformPrivateKey: import('node:crypto').KeyObject, requests: RequestRecord[],
  *   effects: import('./gateway').Effect[], notifications: import('./notify').NotificationRecord[],
  *   addPreAuth: (p: PreAuthInput) => import('./gateway').Order, reset: () => void, close: () => Promise<void>,
+ *   setClockOffset: (ms: number) => void, clockOffsetMs: () => number,
  *   sendNotification: (url: string, o: import('./notify').NotifyOptions) => Promise<{ status: number, body: string }> }} Sandbox
  */
 
@@ -68,6 +69,10 @@ async function startSandbox(options) {
   const latencyMs = options.latencyMs ?? 0;
   const slowMs = options.slowMs ?? 30000;
   const notifyDelayMs = options.notifyDelayMs ?? 500;
+  // The gateway's clock against this machine's: it stamps the Date header and judges requestTime
+  // and merchantOrderTime, like a PayLoco whose clock differs from the n8n server's.
+  let clockOffsetMs = options.clockOffsetMs ?? 0;
+  const gatewayNow = () => Date.now() + clockOffsetMs;
 
   /** @type {RequestRecord[]} */
   const requests = [];
@@ -98,7 +103,7 @@ async function startSandbox(options) {
     /** @type {string} */ text, /** @type {Record<string, string>} */ headers = {}) {
     if (res.destroyed || res.writableEnded) return;
     const buf = Buffer.from(text, 'utf8');
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(buf.length), ...headers });
+    res.writeHead(status, { Date: new Date(gatewayNow()).toUTCString(), 'Content-Type': type, 'Content-Length': String(buf.length), ...headers });
     res.end(buf);
   }
 
@@ -170,7 +175,7 @@ async function startSandbox(options) {
     } else if (!isObject) out = refuse(answer(CODES.BAD_BODY, 'Format error-body is not a JSON object'));
     else if (scenario === 'STALE') out = refuse(answer(CODES.BAD_TIME, 'requestTime is outside the allowed 2-minute window'));
     else {
-      const refusal = validate(route.op, body);
+      const refusal = validate(route.op, body, { now: gatewayNow() });
       if (refusal) out = refuse(refusal);
       else {
         const { answer: a, replayed } = route.op === 'cancel' ? gateway.cancelCard(body, scenario)
@@ -203,6 +208,11 @@ async function startSandbox(options) {
       if (route === 'GET /__sandbox/keys') return json(200, { platformPublicKeyBase64: sandbox.platformPublicKeyBase64, platformPublicKeyPem: sandbox.platformPublicKeyPem });
       if (route === 'POST /__sandbox/preauths') return json(201, gateway.addPreAuth(JSON.parse(raw.toString('utf8'))));
       if (route === 'POST /__sandbox/reset') { sandbox.reset(); return json(200, { ok: true }); }
+      if (route === 'GET /__sandbox/clock') return json(200, { offsetMs: clockOffsetMs });
+      if (route === 'POST /__sandbox/clock') {
+        sandbox.setClockOffset(Number(JSON.parse(raw.toString('utf8')).offsetMs));
+        return json(200, { offsetMs: clockOffsetMs });
+      }
       if (route === 'POST /__sandbox/notify') {
         const { url, ...o } = JSON.parse(raw.toString('utf8'));
         return json(200, await sandbox.sendNotification(url, o));
@@ -259,6 +269,11 @@ async function startSandbox(options) {
     notifications,
     addPreAuth: (p) => gateway.addPreAuth(p),
     sendNotification: (url, o) => notifier.send(url, o),
+    setClockOffset(ms) {
+      if (!Number.isFinite(ms)) throw new Error('clock offset must be a number of milliseconds');
+      clockOffsetMs = ms;
+    },
+    clockOffsetMs: () => clockOffsetMs,
     // Arrays are emptied in place so references tests already hold keep working; seeded pre-auths come back.
     reset() {
       notifier.clear();
@@ -266,6 +281,7 @@ async function startSandbox(options) {
       requests.length = 0;
       notifications.length = 0;
       flakySeen.clear();
+      clockOffsetMs = options.clockOffsetMs ?? 0;
       seed();
     },
     close() {

@@ -10,6 +10,9 @@ import { platformPublicKeyText } from '../environment';
 import type { PayLocoCredentials } from '../environment';
 import { checkCredentials, loadPublicKey } from '../signing';
 import { CREDENTIAL, postToPayLoco } from '../transport/request';
+import type { RawReply } from '../transport/request';
+import { RunClock, withClock } from './clock';
+import type { ItemClock } from './clock';
 import { describeFailure, sentIds } from './errors';
 import type { ItemFailure } from './errors';
 import { Fault } from '../faults';
@@ -53,6 +56,7 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	if (options.preview) return [await previewRun(fns, op, bodies, results)];
 
 	let firstFailure: { index: number; failure: ItemFailure } | undefined;
+	const runClock = new RunClock();
 	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));
 	await forEachLimited(
 		toSend,
@@ -60,17 +64,20 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		options.batchInterval,
 		async (i) => {
 			const body = bodies[i] as IDataObject;
-			const { outcome, attempts, error } = await callWithRetries(fns, op, body, options, platformKey);
+			const clock = runClock.item();
+			const { outcome, attempts, error } = await callWithRetries(fns, op, body, options, platformKey, clock);
 			if (!error) {
-				results[i] = { json: { ...outcome, ...sentIds(op, body), attempts }, pairedItem: { item: i } };
+				results[i] = { json: { ...outcome, ...sentIds(op, body), attempts, ...clock.output() }, pairedItem: { item: i } };
 				return;
 			}
 			const failure = describeFailure(fns.getNode(), op, i, error, body, attempts);
+			withClock(failure, clock, error);
 			if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
 			else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
 		},
 		() => firstFailure !== undefined,
 	);
+	runClock.addHint(fns);
 	if (firstFailure) throw firstFailure.failure.error;
 	return [results];
 }
@@ -161,20 +168,26 @@ async function callWithRetries(
 	body: IDataObject,
 	options: RunOptions,
 	platformKey: KeyObject | undefined,
+	clock: ItemClock,
 ): Promise<{ outcome?: IDataObject; attempts: number; error?: unknown }> {
-	op.stampOnFirstSend?.(body, new Date());
+	clock.stampOnFirstSend(op, body);
 	for (let attempts = 1; ; attempts++) {
+		let reply: RawReply | undefined;
+		const sentAt = Date.now();
 		try {
-			const reply = await postToPayLoco(fns, op.path, body, options.timeout);
+			reply = await postToPayLoco(fns, op.path, clock.bodyToSend(body), options.timeout);
+			clock.observe(reply, sentAt);
 			return { outcome: readReply(reply, platformKey), attempts };
 		} catch (error) {
+			// PayLoco refused the envelope for its requestTime: nothing was applied; once more on PayLoco's clock.
+			if (clock.correctAfter(op, body, error, reply, sentAt, platformKey !== undefined)) continue;
 			const retry = error instanceof Fault && error.details.retryable && options.retry && attempts < options.maxAttempts;
 			if (!retry) return { attempts, error };
 			const wait = backoffMs(attempts, error);
 			// A retry must resend the same order with its own time; once PayLoco would call that
 			// time stale, stop and report the fault (outcome unknown) rather than a misleading refusal.
 			const staleAt = op.staleAt?.(body);
-			if (staleAt !== undefined && Date.now() + wait > staleAt - STALE_MARGIN_MS) return { attempts, error };
+			if (staleAt !== undefined && clock.now() + wait > staleAt - STALE_MARGIN_MS) return { attempts, error };
 			await sleep(wait);
 		}
 	}
