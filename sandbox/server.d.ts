@@ -1,7 +1,7 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 // Types for server.js, so TypeScript tests can import the sandbox without allowJs.
 // Keep in step with the JSDoc in server.js, gateway.js and notify.js (the JS is the source of truth).
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 
 export interface PreAuthInput { merchantOrderId: string; currency: string; transAmt: string | number; orderId?: string }
@@ -24,6 +24,12 @@ export interface SandboxOptions {
   /** The gateway's clock minus this machine's, in ms: Date headers and the requestTime check follow it (default 0). */
   clockOffsetMs?: number;
   log?: (line: string) => void;
+  /**
+   * HTTPS instead of HTTP: a throwaway CA and a server certificate for 127.0.0.1, ::1, localhost
+   * (and `hosts`) are made at start with the openssl command line. Clients trust `caCertFile`
+   * through NODE_EXTRA_CA_CERTS. The folder holding it is removed by close().
+   */
+  tls?: boolean | { hosts?: string[] };
 }
 
 export interface RequestRecord {
@@ -87,6 +93,11 @@ export interface Sandbox {
   platformPublicKeyPem: string;
   platformPublicKeyBase64: string;
   platformPrivateKey: KeyObject;
+  /** The listening server (an https.Server in HTTPS mode): for counting connections and handshakes. */
+  server: Server;
+  /** HTTPS mode only: the throwaway CA's certificate (PEM) and the file holding it, for NODE_EXTRA_CA_CERTS. */
+  caCertFile?: string;
+  caCertPem?: string;
   requests: RequestRecord[];
   effects: Effect[];
   notifications: NotificationRecord[];

@@ -2,9 +2,11 @@
 'use strict';
 // HTTP front of the PayLoco sandbox: raw-body capture, signature checks, routing, fault scenarios, admin endpoints.
 const http = require('node:http');
+const https = require('node:https');
 const keys = require('./keys');
 const { Gateway, CODES, validate, answer, format } = require('./gateway');
 const { Notifier } = require('./notify');
+const { makeThrowawayTls } = require('./tls');
 
 /** @type {Record<string, { op: 'cancel'|'void'|'query', dialect: 'A'|'B', idField: string }>} */
 const ROUTES = {
@@ -40,13 +42,14 @@ const MAX_BODY = 1024 * 1024;
  * @typedef {{ host?: string, port?: number, merchantPublicKey: string | import('node:crypto').KeyObject,
  *   platformPrivateKey?: string | import('node:crypto').KeyObject, latencyMs?: number, slowMs?: number,
  *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, preAuths?: PreAuthInput[],
- *   clockOffsetMs?: number, log?: (line: string) => void }} SandboxOptions
+ *   clockOffsetMs?: number, log?: (line: string) => void, tls?: boolean | { hosts?: string[] } }} SandboxOptions
  * @typedef {{ baseUrl: string, port: number, platformPublicKeyPem: string, platformPublicKeyBase64: string,
  *   platformPrivateKey: import('node:crypto').KeyObject, requests: RequestRecord[],
  *   effects: import('./gateway').Effect[], notifications: import('./notify').NotificationRecord[],
  *   addPreAuth: (p: PreAuthInput) => import('./gateway').Order, reset: () => void, close: () => Promise<void>,
  *   setClockOffset: (ms: number) => void, clockOffsetMs: () => number,
- *   sendNotification: (url: string, o: import('./notify').NotifyOptions) => Promise<{ status: number, body: string }> }} Sandbox
+ *   sendNotification: (url: string, o: import('./notify').NotifyOptions) => Promise<{ status: number, body: string }>,
+ *   server: http.Server, caCertFile?: string, caCertPem?: string }} Sandbox
  */
 
 /** The scenario named by an ID's prefix (`FAIL-123` -> `FAIL`), or '' for a plain ID. */
@@ -223,7 +226,12 @@ async function startSandbox(options) {
     }
   }
 
-  const server = http.createServer((req, res) => {
+  // HTTPS mode: a throwaway CA and server certificate made now; clients trust the CA file through
+  // NODE_EXTRA_CA_CERTS (read by Node when a process starts), never by turning verification off.
+  const tls = options.tls ? await makeThrowawayTls(options.tls === true ? {} : options.tls) : undefined;
+  /** @type {http.Server} */
+  const server = tls ? https.createServer({ key: tls.keyPem, cert: tls.certPem }) : http.createServer();
+  server.on('request', (req, res) => {
     /** @type {Buffer[]} */
     const chunks = [];
     let size = 0;
@@ -249,21 +257,29 @@ async function startSandbox(options) {
     });
   });
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(undefined));
-  });
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(undefined));
+    });
+  } catch (error) {
+    tls?.remove();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const hostForUrl = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : options.host ?? '127.0.0.1';
 
   /** @type {Sandbox} */
   const sandbox = {
-    baseUrl: `http://${hostForUrl}:${port}/gateway`,
+    baseUrl: `${tls ? 'https' : 'http'}://${hostForUrl}:${port}/gateway`,
     port,
     platformPublicKeyPem: keys.publicKeyPem(platformKey),
     platformPublicKeyBase64: keys.publicKeyBase64(platformKey),
     platformPrivateKey: platformKey,
+    server,
+    caCertFile: tls?.caCertFile,
+    caCertPem: tls?.caCertPem,
     requests,
     effects: gateway.effects,
     notifications,
@@ -289,7 +305,7 @@ async function startSandbox(options) {
       for (const t of waits) clearTimeout(t);
       waits.clear();
       return new Promise((resolve) => {
-        server.close(() => resolve());
+        server.close(() => { tls?.remove(); resolve(); });
         server.closeAllConnections();
       });
     },
