@@ -1,6 +1,4 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -39,42 +37,7 @@ export function credentialsFor(target: BenchTarget) {
 	};
 }
 
-/**
- * Starts the sandbox in its own process, so its work (verifying each request, signing each answer)
- * does not share an event loop with the client being measured.
- */
-export async function startSandboxProcess(merchantPublicPem: string, latencyMs: number): Promise<{ info: SandboxInfo; child: ChildProcess }> {
-	const child = fork(join(__dirname, 'sandbox-child.js'), [], {
-		env: { ...process.env, BENCH_MERCHANT_PUBLIC_PEM: merchantPublicPem, BENCH_LATENCY_MS: String(latencyMs) },
-		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-	});
-	const info = await new Promise<SandboxInfo>((resolve, reject) => {
-		child.once('message', (message) => resolve(message as SandboxInfo));
-		child.once('error', reject);
-		child.once('exit', (code) => reject(new Error(`sandbox process exited with ${code}`)));
-	});
-	return { info, child };
-}
-
-/** The sandbox's admin endpoints (unsigned, unrecorded, no latency). */
-export async function sandboxAdmin<T>(info: SandboxInfo, method: 'GET' | 'POST', name: string): Promise<T> {
-	const url = `${new URL(info.baseUrl).origin}/__sandbox/${name}`;
-	const response = await fetch(url, { method });
-	if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status}`);
-	return (await response.json()) as T;
-}
-
-/** Checks that the sandbox applied exactly one effect per card, then empties it for the next run. */
-export async function expectOneEffectEach(info: SandboxInfo, cards: string[]): Promise<void> {
-	const effects = await sandboxAdmin<Array<{ id: string }>>(info, 'GET', 'effects');
-	const ids = new Set(effects.map((e) => e.id));
-	const missing = cards.filter((card) => !ids.has(card));
-	if (effects.length !== cards.length || missing.length) {
-		throw new Error(`expected ${cards.length} effects, one per card; got ${effects.length}, ${missing.length} cards without one`);
-	}
-	await sandboxAdmin(info, 'POST', 'reset');
-}
-
+/** Card IDs `C-<label>-<n>`: the sandbox counts connections and handshakes per label. */
 export const cardsFor = (label: string, count: number) => Array.from({ length: count }, (_, i) => `C-${label}-${i}`);
 
 export const cancelParameters = (concurrency: number) => ({

@@ -1,8 +1,9 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Peak memory of one large run, in a process of its own so nothing else the bench did is in its
- * baseline. Reports over IPC: RSS after a warm-up run (modules loaded, code compiled, garbage
- * collected), the highest RSS sampled during the large run, and the kernel's maxRSS.
+ * baseline. Started with NODE_EXTRA_CA_CERTS like the other clients; runs over HTTPS. Reports over
+ * IPC: RSS after a warm-up run (modules loaded, code compiled, garbage collected), the highest RSS
+ * sampled during the large run, and the kernel's maxRSS.
  */
 import './env';
 

@@ -1,0 +1,58 @@
+/**
+ * The clients measured in-process: the PayLoco node in n8n-core's WorkflowExecute and the two
+ * plain-Node baselines. A process of its own, started with NODE_EXTRA_CA_CERTS pointing at the
+ * sandbox's throwaway CA (Node reads it only at start-up), so every client verifies the sandbox's
+ * certificate the way it would verify PayLoco's. The parent sends one run at a time over IPC.
+ */
+import './env';
+
+import { runBaseline } from './baseline';
+import type { BenchTarget } from './common';
+import { runNodeCancel } from './node-run';
+
+export type InProcessPeer = 'node' | 'baseline-fresh' | 'baseline-keepalive';
+
+export interface ClientRun {
+	id: number;
+	peer: InProcessPeer;
+	baseUrl: string;
+	platformPublicKeyBase64: string;
+	cards: string[];
+	concurrency: number;
+	label: string;
+}
+
+export interface ClientResult {
+	id: number;
+	/** The node: its execution time from n8n's run data. The baselines: wall time of the run. */
+	ms?: number;
+	/** CPU of this process (user + system) per item over the run. */
+	cpuMsPerItem?: number;
+	error?: string;
+}
+
+const merchantPrivatePem = String(process.env.BENCH_MERCHANT_PRIVATE_PEM);
+
+async function measure(run: ClientRun): Promise<ClientResult> {
+	const target: BenchTarget = { baseUrl: run.baseUrl, platformPublicKeyBase64: run.platformPublicKeyBase64, merchantPrivatePem };
+	const cpu = process.cpuUsage();
+	let ms: number;
+	if (run.peer === 'node') {
+		ms = await runNodeCancel(target, run.cards, run.concurrency, `bench-${run.label}`);
+	} else {
+		const started = performance.now();
+		await runBaseline(target, run.cards, run.concurrency, run.label, run.peer === 'baseline-fresh' ? 'fresh' : 'keepalive');
+		ms = performance.now() - started;
+	}
+	const used = process.cpuUsage(cpu);
+	return { id: run.id, ms, cpuMsPerItem: (used.user + used.system) / 1000 / run.cards.length };
+}
+
+process.on('message', (run: ClientRun) => {
+	measure(run).then(
+		(result) => process.send?.(result),
+		(error: unknown) => process.send?.({ id: run.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+	);
+});
+process.once('disconnect', () => process.exit(0));
+process.send?.({ ready: true });
