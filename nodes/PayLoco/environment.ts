@@ -43,6 +43,20 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
  * can be replayed within PayLoco's two-minute window.
  */
 export function resolveBaseUrl(credentials: Pick<PayLocoCredentials, 'environment' | 'baseUrl'>): string {
+	// Called for every request a credential signs; a valid URL's answer never changes, so it is kept.
+	const memo = `${String(credentials.environment ?? 'dev')}\0${String(credentials.baseUrl ?? '')}`;
+	let resolved = resolvedBaseUrls.get(memo);
+	if (resolved === undefined) {
+		resolved = resolveBaseUrlOnce(credentials);
+		if (resolvedBaseUrls.size >= 32) resolvedBaseUrls.clear();
+		resolvedBaseUrls.set(memo, resolved);
+	}
+	return resolved;
+}
+
+const resolvedBaseUrls = new Map<string, string>();
+
+function resolveBaseUrlOnce(credentials: Pick<PayLocoCredentials, 'environment' | 'baseUrl'>): string {
 	const environment = credentials.environment ?? 'dev';
 	if (environment !== 'custom') {
 		const host = HOSTS[environment];

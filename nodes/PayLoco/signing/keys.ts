@@ -224,8 +224,13 @@ function parsePublicKey(text: string): KeyObject {
  */
 const cache = new Map<string, KeyObject>();
 const CACHE_LIMIT = 32;
+/** The key each kind returned last, by its text: every request of a run asks for the same key, and
+ * comparing the text (the same string, usually) costs less than hashing it again each time. */
+const last = new Map<string, { text: string; key: KeyObject }>();
 
 function cached(kind: string, text: string, parse: (t: string) => KeyObject): KeyObject {
+	const recent = last.get(kind);
+	if (recent && recent.text === text) return recent.key;
 	const id = createHash('sha256').update(kind).update('\0').update(text).digest('base64');
 	let key = cache.get(id);
 	if (!key) {
@@ -233,6 +238,7 @@ function cached(kind: string, text: string, parse: (t: string) => KeyObject): Ke
 		if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
 		cache.set(id, key);
 	}
+	last.set(kind, { text, key });
 	return key;
 }
 

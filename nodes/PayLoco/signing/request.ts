@@ -81,12 +81,25 @@ function isAbsolute(url: string): boolean {
  * `https://gate.example.com/gatewayX/...` or `https://gate.example.com.evil/...` do not.
  */
 function isUnderGateway(target: string, gateway: string): boolean {
-	if (!URL.canParse(target)) return false;
-	const url = new URL(target);
-	const base = new URL(gateway);
+	let url: URL;
+	try {
+		url = new URL(target);
+	} catch {
+		return false;
+	}
+	const base = parsedGateway(gateway);
 	if (url.origin !== base.origin || url.username || url.password) return false;
-	const basePath = base.pathname.replace(/\/+$/, '');
-	return url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+	return url.pathname === base.path || url.pathname.startsWith(`${base.path}/`);
+}
+
+/** The gateway's origin and path, parsed once per gateway rather than once per request. */
+let lastGateway: { gateway: string; origin: string; path: string } | undefined;
+function parsedGateway(gateway: string): { origin: string; path: string } {
+	if (lastGateway?.gateway !== gateway) {
+		const base = new URL(gateway);
+		lastGateway = { gateway, origin: base.origin, path: base.pathname.replace(/\/+$/, '') };
+	}
+	return lastGateway;
 }
 
 /** Where a request says it goes: an absolute `url`/`uri`, or one relative to `baseURL` or the gateway. */
