@@ -54,10 +54,11 @@ export async function report(input: ReportInput): Promise<void> {
 			const vsFresh = ratio('baseline-fresh', scheme, c);
 			const freshTarget = c === 8 ? 0.95 : 0.97;
 			const httpTarget = scheme === 'https' && c === 8 ? `  [target >= 1.0: ${verdict(vsHttp >= 1)}]` : '';
+			// Three decimals: a verdict on 0.968 must not be printed next to "0.97".
 			lines.push(
-				`  ratios: node/http-request-node ${fixed(vsHttp)}${httpTarget}, ` +
-					`node/baseline-fresh ${fixed(vsFresh)}  [target >= ${freshTarget}: ${verdict(vsFresh >= freshTarget)}], ` +
-					`node/baseline-keepalive ${fixed(ratio('baseline-keepalive', scheme, c))}  (reported, not targeted)`,
+				`  ratios: node/http-request-node ${fixed(vsHttp, 3)}${httpTarget}, ` +
+					`node/baseline-fresh ${fixed(vsFresh, 3)}  [target >= ${freshTarget}: ${verdict(vsFresh >= freshTarget)}], ` +
+					`node/baseline-keepalive ${fixed(ratio('baseline-keepalive', scheme, c), 3)}  (reported, not targeted)`,
 			);
 		}
 	}
