@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The same work as the node's Cancel Card, by hand in plain Node: one body per item with the
  * envelope and a requestTime stamped just before sending, serialized once, signed with

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The clients measured in-process: the PayLoco node in n8n-core's WorkflowExecute and the two
  * plain-Node baselines. A process of its own, started with NODE_EXTRA_CA_CERTS pointing at the

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The throughput runs: every peer, over HTTP and HTTPS, at concurrency 1 and 8, against the same
  * sandbox process with the same latency. Runs never overlap: each peer has the machine to itself

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The peers that run in a real n8n 1.x (the installed runtime, `n8n execute`): n8n's own HTTP
  * Request node 4.2 with the PayLoco API credential, and, as a cross-check, the PayLoco node in the

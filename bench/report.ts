@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /** What `npm run bench` prints, the targets' PASS/MISS, and the chart. The last two lines are the headline ratios. */
 import { chartSvg, writePng } from './chart';
 import type { Measured, Measurements, Peer } from './measure';

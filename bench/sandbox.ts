@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /** The bench's side of the sandbox process (see sandbox-child.ts): start it, ask it over IPC. */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

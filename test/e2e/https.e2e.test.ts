@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Production is HTTPS: the PayLoco node's Cancel Card and n8n's own HTTP Request node (4.2, with
  * the PayLoco API credential) in real n8n 1.x and 2.x, against the sandbox in its HTTPS mode.
