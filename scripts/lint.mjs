@@ -53,7 +53,7 @@ if (!n8n.ok) {
 		.map((line) => line.trim())
 		.filter((line) => line.startsWith(root + path.sep))
 		.map((line) => path.relative(root, line))
-		.filter((file) => !/^(nodes|credentials)[/\\]/.test(file));
+		.filter((file) => file.endsWith('.ts') && !/^(nodes|credentials)[/\\]/.test(file));
 	if (devFiles.length > 0) {
 		console.error(
 			`\nlint: n8n's default eslint.config.mjs (strict mode: it must not change) applies n8n's node rules to every .ts file.\n` +

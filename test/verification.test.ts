@@ -101,3 +101,58 @@ describe('the lockfile', () => {
 		expect(status).not.toBe(0);
 	}, 120_000);
 });
+
+describe('the repository n8n verifies', () => {
+	const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+	it('package.json, the codex files and the credentials name one GitHub repository', () => {
+		// The owner is a placeholder until the real one is known (README, Releasing); the publish
+		// workflow refuses to publish while it is there.
+		const repo = /^git\+https:\/\/github\.com\/([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)\.git$/.exec(pkg.repository.url);
+		expect(repo).not.toBeNull();
+		const [, owner, name] = repo as RegExpExecArray;
+		expect(name).toBe(pkg.name);
+		const base = `https://github.com/${owner}/${name}`;
+		expect(pkg.homepage).toBe(`${base}#readme`);
+		expect(pkg.bugs.url).toBe(`${base}/issues`);
+		expect(pkg.author).toMatchObject({ name: owner, url: `https://github.com/${owner}` });
+		expect(pkg.author.email).toMatch(/^[^@\s]+@[^@\s]+$/); // n8n's valid-author rule wants one
+		expect(pkg.license).toBe('MIT');
+		expect(pkg.dependencies ?? {}).toEqual({});
+
+		const published = ['nodes', 'credentials'].flatMap((dir) =>
+			(fs.readdirSync(path.join(root, dir), { recursive: true }) as string[])
+				.filter((file) => /\.(ts|json)$/.test(file))
+				.map((file) => path.join(dir, file)),
+		);
+		const links = published.flatMap((file) => fs.readFileSync(path.join(root, file), 'utf8').match(/https:\/\/github\.com\/[^'"\s)]*/g) ?? []);
+		expect(links.length).toBeGreaterThanOrEqual(6); // two credentials, two links in each codex file
+		for (const link of links) expect(link.startsWith(`${base}#`)).toBe(true);
+	});
+
+	it('each node has a codex file in Finance & Accounting with documentation links', () => {
+		for (const file of pkg.n8n.nodes as string[]) {
+			const codexPath = path.join(root, file.replace(/^dist\//, '').replace(/\.js$/, '.json'));
+			const codex = JSON.parse(fs.readFileSync(codexPath, 'utf8'));
+			expect(codex.categories).toEqual(['Finance & Accounting']);
+			expect(codex.node).toBe(`${pkg.name}.${path.basename(file, '.node.js').replace(/^./, (c) => c.toLowerCase())}`);
+			expect(codex.resources.primaryDocumentation[0].url).toMatch(/^https:\/\//);
+			expect(codex.resources.credentialDocumentation[0].url).toMatch(/^https:\/\//);
+			expect(fs.existsSync(path.join(root, 'dist', path.relative(root, codexPath)))).toBe(true); // the build copies it
+		}
+	});
+
+	it('the publish workflow publishes on a version tag with provenance, after the test command', () => {
+		const publish = fs.readFileSync(path.join(root, '.github/workflows/publish.yml'), 'utf8');
+		expect(publish).toMatch(/tags:\s*\n\s*- '\*\.\*\.\*'/);
+		expect(publish).toMatch(/id-token: write/);
+		expect(publish).toMatch(/run: \.ci\/run/);
+		expect(publish).toMatch(/needs: test/);
+		expect(publish).toMatch(/run: npm ci/);
+		expect(publish).toMatch(/npm run release/);
+		expect(pkg.scripts.release).toBe('n8n-node release');
+		const ci = fs.readFileSync(path.join(root, '.ci/run'), 'utf8');
+		expect(ci).toMatch(/^npm ci && npm test$/m);
+		expect(fs.readFileSync(path.join(root, '.github/workflows/ci.yml'), 'utf8')).toMatch(/run: \.ci\/run/);
+	});
+});
