@@ -61,7 +61,8 @@ function countAt(sandbox: Sandbox): Map<string, Counted> {
 
 async function main() {
 	const { startSandbox } = require(join(packageRoot(), 'sandbox', 'server.js')) as typeof SandboxModule;
-	const options = { merchantPublicKey: String(process.env.BENCH_MERCHANT_PUBLIC_PEM), latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0) };
+	// No idempotent replays: one effect per card is then the node's doing, not the sandbox's.
+	const options = { merchantPublicKey: String(process.env.BENCH_MERCHANT_PUBLIC_PEM), latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0), replays: false };
 	const http = await startSandbox(options);
 	// The same platform key for both, so one credential's platform key verifies either.
 	const https = await startSandbox({ ...options, platformPrivateKey: http.platformPrivateKey, tls: true });

@@ -22,6 +22,10 @@ const CODES = {
   DUPLICATE_ORDER: '40030005',
   ORDER_NOT_FOUND: '40040001',
   DECLINED: '50000001',
+  DUPLICATE_REQUEST: '40050001',
+  BAD_KEY_VERSION: '10010003',
+  BAD_MEMBER: '10010004',
+  BAD_CONTENT_TYPE: '22070033',
 };
 
 const TRANS_TYPES = new Set(('PAY CREDIT_CARD 3D_PREAUTH_VOIDS 3D_PREAUTH_COMPLETION REFUND VOIDS QUERY TRANSFER ' +
@@ -33,7 +37,8 @@ const ORDER_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,3}(Z|[+-]\d{2}
 const AMOUNT_RE = /^(0|[1-9]\d*)(\.\d{1,3})?$/;
 
 /**
- * @typedef {{ code: string, message: string, status: string, traceId: string, data?: Record<string, unknown> }} Answer
+ * @typedef {{ code: string, message: string, status: string, traceId: string, data?: Record<string, unknown>,
+ *   success?: boolean }} Answer  success: set only to contradict the code (scenario FALSEOK)
  * @typedef {{ kind: 'preauth'|'void'|'query', merchantOrderId: string, orderId: string, merchantId?: string,
  *   currency: string, transAmt: string, status: string, completeTime: string|null, voided?: boolean }} Order
  * @typedef {{ kind: 'cardCancelled'|'preAuthVoided', id: string, requestKey: string, at: number }} Effect
@@ -92,10 +97,11 @@ const MAX_LEN = { version: 8, keyVersion: 8, merchantId: 32, requestTime: 32, me
  * Envelope and field checks, in the order a client most usefully hears about them.
  * @param {'cancel'|'void'|'query'} op
  * @param {Body} b
- * @param {{ now?: number }} [clock] now: the gateway's clock in ms (the sandbox's clock offset applied)
+ * @param {{ now?: number, keyVersion?: string, memberId?: string }} [context] now: the gateway's clock in ms (the
+ *   sandbox's clock offset applied); keyVersion, memberId: what this merchant is registered with
  * @returns {Answer | null} the refusal, or null when the body is acceptable
  */
-function validate(op, b, clock = {}) {
+function validate(op, b, context = {}) {
   for (const f of REQUIRED[op]) if (isEmpty(b[f])) return answer(CODES.EMPTY_FIELD, `Format error-${f} cannot be empty`);
   if (op === 'query' && isEmpty(b.merchantOrderId) && isEmpty(b.orderId)) {
     return answer(CODES.EMPTY_FIELD, 'Format error-merchantOrderId cannot be empty');
@@ -111,11 +117,18 @@ function validate(op, b, clock = {}) {
   if (String(b.charset).toUpperCase() !== 'UTF-8') return bad('charset', 'must be UTF-8');
   if (b.version !== '2.0.0') return bad('version', 'must be 2.0.0');
   if (b.signType !== 'RSA') return bad('signType', 'must be RSA');
+  // The key version picks the merchant key the signature is checked with: an unknown one cannot be right.
+  if (b.keyVersion !== (context.keyVersion ?? '1')) {
+    return answer(CODES.BAD_KEY_VERSION, `keyVersion ${String(b.keyVersion).slice(0, 8)} is not registered for this merchant`);
+  }
+  if (context.memberId !== undefined && !isEmpty(b.memberId) && b.memberId !== context.memberId) {
+    return answer(CODES.BAD_MEMBER, `memberId ${String(b.memberId).slice(0, 32)} is not this merchant's institution`);
+  }
   if (!isEmpty(b.transType) && !TRANS_TYPES.has(String(b.transType))) return bad('transType', 'is not a known transType');
-  const timeError = checkTime('requestTime', String(b.requestTime), REQUEST_TIME_RE, clock.now);
+  const timeError = checkTime('requestTime', String(b.requestTime), REQUEST_TIME_RE, context.now);
   if (timeError) return timeError;
   if (op === 'void') {
-    const orderTimeError = checkTime('merchantOrderTime', String(b.merchantOrderTime), ORDER_TIME_RE, clock.now);
+    const orderTimeError = checkTime('merchantOrderTime', String(b.merchantOrderTime), ORDER_TIME_RE, context.now);
     if (orderTimeError) return orderTimeError;
   }
   if (!isEmpty(b.currency) && !/^[A-Z]{3}$/.test(String(b.currency))) return bad('currency', 'must be an ISO 4217 alpha code');
@@ -124,9 +137,13 @@ function validate(op, b, clock = {}) {
 }
 
 class Gateway {
-  /** @param {{ onPending: (job: PendingJob, notifyUrl: string | undefined) => void }} hooks */
-  constructor(hooks) {
+  /**
+   * @param {{ onPending: (job: PendingJob, notifyUrl: string | undefined) => void }} hooks
+   * @param {{ replays?: boolean }} [options] replays: false processes a repeated ID afresh, as PayLoco may
+   */
+  constructor(hooks, options = {}) {
     this.hooks = hooks;
+    this.replays = options.replays !== false;
     /** @type {Effect[]} live array, cleared in place by reset() so callers' references stay valid */
     this.effects = [];
     /** @type {Map<string, 'CANCELLED'>} */
@@ -162,11 +179,17 @@ class Gateway {
     const cardId = String(b.cardId), requestId = String(b.requestId);
     const key = `cancel:${requestId}`;
     const prior = this.replies.get(key);
-    if (prior) return { answer: prior, replayed: true };
+    // A retry after a timeout that PayLoco had in fact applied: it says duplicate, not the first answer.
+    if (prior && scenario === 'TIMEOUTDUP') {
+      return { answer: answer(CODES.DUPLICATE_REQUEST, `Duplicate request: requestId ${requestId} was already processed`), replayed: false };
+    }
+    if (prior && this.replays) return { answer: prior, replayed: true };
     let result;
     if (cardId.startsWith('UNKNOWN')) result = answer(CODES.CARD_NOT_FOUND, `Card ${cardId} not found`);
     else if (this.cards.get(cardId) === 'CANCELLED') result = answer(CODES.CARD_CANCELLED, `Card ${cardId} already cancelled`);
     else if (scenario === 'FAIL') result = answer(CODES.DECLINED, 'Transaction declined');
+    else if (scenario === 'OKFAILED') result = answer(CODES.SUCCESS, 'Success', 'FAILED');
+    else if (scenario === 'FALSEOK') result = { ...answer(CODES.SUCCESS, 'Success', 'SUCCESS'), success: false };
     else {
       this.cards.set(cardId, 'CANCELLED');
       this.effects.push({ kind: 'cardCancelled', id: cardId, requestKey: requestId, at: Date.now() });
@@ -190,7 +213,10 @@ class Gateway {
     const currency = String(b.currency), transAmt = String(b.transAmt);
     const key = `void:${id}`;
     const prior = this.replies.get(key);
-    if (prior) return { answer: prior, replayed: true };
+    if (prior && scenario === 'TIMEOUTDUP') {
+      return { answer: answer(CODES.DUPLICATE_REQUEST, `Duplicate request: merchantOrderId ${id} was already processed`), replayed: false };
+    }
+    if (prior && this.replays) return { answer: prior, replayed: true };
     let pre = this.orders.get(oriId);
     if (!pre && oriId.startsWith('PA-AUTO-')) pre = this.addPreAuth({ merchantOrderId: oriId, currency, transAmt });
     let result;
@@ -218,6 +244,12 @@ class Gateway {
     if (scenario === 'FAIL') {
       order.status = 'FAILED';
       return answer(CODES.DECLINED, 'Transaction declined', 'FAILED', data());
+    }
+    // Code "success" with a FAILED order, or PayLoco's own success: false: nothing was voided.
+    if (scenario === 'OKFAILED' || scenario === 'FALSEOK') {
+      order.status = scenario === 'OKFAILED' ? 'FAILED' : 'SUCCESS';
+      const a = answer(CODES.SUCCESS, 'Success', order.status, data());
+      return scenario === 'FALSEOK' ? { ...a, success: false } : a;
     }
     pre.voided = true;
     pre.status = 'CLOSED';
@@ -268,12 +300,13 @@ function optionalString(/** @type {unknown} */ v) {
 
 /** Dialect A (Cancel Card, Query) or B (Pre-Auth Void), as JSON text. */
 function format(/** @type {'A'|'B'} */ dialect, /** @type {Answer} */ a) {
-  const ok = a.code === CODES.SUCCESS || a.code === CODES.PENDING;
+  const ok = a.success ?? (a.code === CODES.SUCCESS || a.code === CODES.PENDING);
   if (dialect === 'A') {
     return JSON.stringify({ success: ok, errCode: a.code, errMessage: a.message, status: a.status, traceId: a.traceId,
       ...(a.data ? { data: a.data } : {}) });
   }
-  return JSON.stringify({ code: a.code, message: a.message, traceId: a.traceId, data: { ...a.data, status: a.status } });
+  return JSON.stringify({ ...(a.success === undefined ? {} : { success: a.success }), code: a.code, message: a.message,
+    traceId: a.traceId, data: { ...a.data, status: a.status } });
 }
 
 module.exports = { Gateway, CODES, validate, answer, format, rfc3339 };

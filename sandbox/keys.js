@@ -48,15 +48,27 @@ function signBase64(/** @type {crypto.KeyObject} */ key, /** @type {Buffer | str
   return crypto.sign('sha256', Buffer.from(data), key).toString('base64');
 }
 
-/** True only if `signature` is a Base64 SHA256withRSA signature of `data` by `key`. Never throws. */
+/**
+ * Base64 as strictly as Java's `Base64.getDecoder()` and then some: the standard alphabet only, the
+ * padding required, no whitespace, line breaks, URL-safe letters or other characters. Node's own
+ * decoder skips anything it does not know, so it would accept what PayLoco refuses.
+ * @param {string} text @returns {Buffer | undefined}
+ */
+function decodeBase64Strict(text) {
+  if (!text || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+/** True only if `signature` is a strict Base64 SHA256withRSA signature of `data` by `key`. Never throws. */
 function verifyBase64(
   /** @type {crypto.KeyObject} */ key,
   /** @type {Buffer | string} */ data,
   /** @type {string | undefined} */ signature,
 ) {
-  if (!signature) return false;
+  const bytes = decodeBase64Strict(signature ?? '');
+  if (!bytes) return false;
   try {
-    return crypto.verify('sha256', Buffer.from(data), key, Buffer.from(signature, 'base64'));
+    return crypto.verify('sha256', Buffer.from(data), key, bytes);
   } catch {
     return false;
   }
@@ -86,6 +98,7 @@ module.exports = {
   loadPrivateKey,
   signBase64,
   verifyBase64,
+  decodeBase64Strict,
   publicKeyBase64,
   publicKeyPem,
   /** @type {() => Promise<{ publicKey: crypto.KeyObject, privateKey: crypto.KeyObject }>} */

@@ -23,6 +23,15 @@ export interface SandboxOptions {
   preAuths?: PreAuthInput[];
   /** The gateway's clock minus this machine's, in ms: Date headers and the requestTime check follow it (default 0). */
   clockOffsetMs?: number;
+  /**
+   * false: a repeated requestId / merchantOrderId is processed afresh (PayLoco may not deduplicate),
+   * so a second send meets the card's or order's new state. Default true: the first answer is replayed.
+   */
+  replays?: boolean;
+  /** The keyVersion this merchant is registered with (default '1'); any other is refused. */
+  keyVersion?: string;
+  /** The merchant's institution ID; a request with another memberId is refused. Unset: any. */
+  memberId?: string;
   log?: (line: string) => void;
   /**
    * HTTPS instead of HTTP: a throwaway CA and a server certificate for 127.0.0.1, ::1, localhost
@@ -42,6 +51,8 @@ export interface RequestRecord {
   /** received (still in progress) | success | pending | failed:<code> | rejected:<code> | replayed:<...> | fault:<SCENARIO> | abandoned:SLOW | notFound | methodNotAllowed */
   outcome: string;
   scenario: string;
+  /** The business answer's JSON text (not set for transport faults), e.g. to read the traceId the client got. */
+  response?: string;
 }
 
 export interface Effect { kind: 'cardCancelled' | 'preAuthVoided'; id: string; requestKey: string; at: number }
@@ -114,5 +125,6 @@ export declare function startSandbox(options: SandboxOptions): Promise<Sandbox>;
 export declare const CODES: Readonly<Record<
   'SUCCESS' | 'PENDING' | 'BAD_SIGNATURE' | 'BAD_TIME' | 'EMPTY_FIELD' | 'BAD_FIELD' | 'BAD_BODY' | 'CARD_NOT_FOUND' |
   'CARD_CANCELLED' | 'PREAUTH_NOT_FOUND' | 'PREAUTH_VOIDED' | 'AMOUNT_MISMATCH' | 'CURRENCY_MISMATCH' |
-  'DUPLICATE_ORDER' | 'ORDER_NOT_FOUND' | 'DECLINED', string>>;
+  'DUPLICATE_ORDER' | 'ORDER_NOT_FOUND' | 'DECLINED' | 'DUPLICATE_REQUEST' | 'BAD_KEY_VERSION' | 'BAD_MEMBER' |
+  'BAD_CONTENT_TYPE', string>>;
 export declare const SCENARIOS: string[];

@@ -1,6 +1,7 @@
 // @ts-check
 'use strict';
 // HTTP front of the PayLoco sandbox: raw-body capture, signature checks, routing, fault scenarios, admin endpoints.
+const crypto = require('node:crypto');
 const http = require('node:http');
 const https = require('node:https');
 const keys = require('./keys');
@@ -16,7 +17,8 @@ const ROUTES = {
 };
 
 const SCENARIOS = new Set(['PENDING', 'FAIL', 'ERR500', 'ERR502', 'ERR503', 'RATE429', 'SLOW', 'HTML', 'EMPTY', 'NOTJSON',
-  'NOTRACE', 'BADSIG', 'NOSIG', 'RESET', 'STALE', 'FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW']);
+  'NOTRACE', 'BADSIG', 'NOSIG', 'RESET', 'STALE', 'FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW',
+  'OKFAILED', 'FALSEOK', 'OTHERID', 'TIMEOUTDUP']);
 
 /** Canned non-PayLoco answers, as a broken proxy or load balancer in front of the gateway would give. */
 /** @type {Record<string, { status: number, type: string, body: string, headers?: Record<string, string> }>} */
@@ -37,12 +39,13 @@ const MAX_BODY = 1024 * 1024;
 
 /**
  * @typedef {{ method: string, path: string, headers: http.IncomingHttpHeaders, rawBody: Buffer, receivedAt: number,
- *   signatureValid: boolean, outcome: string, scenario: string }} RequestRecord
+ *   signatureValid: boolean, outcome: string, scenario: string, response?: string }} RequestRecord
  * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string }} PreAuthInput
  * @typedef {{ host?: string, port?: number, merchantPublicKey: string | import('node:crypto').KeyObject,
  *   platformPrivateKey?: string | import('node:crypto').KeyObject, latencyMs?: number, slowMs?: number,
  *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, preAuths?: PreAuthInput[],
- *   clockOffsetMs?: number, log?: (line: string) => void, tls?: boolean | { hosts?: string[] } }} SandboxOptions
+ *   clockOffsetMs?: number, replays?: boolean, keyVersion?: string, memberId?: string,
+ *   log?: (line: string) => void, tls?: boolean | { hosts?: string[] } }} SandboxOptions
  * @typedef {{ baseUrl: string, port: number, platformPublicKeyPem: string, platformPublicKeyBase64: string,
  *   platformPrivateKey: import('node:crypto').KeyObject, requests: RequestRecord[],
  *   effects: import('./gateway').Effect[], notifications: import('./notify').NotificationRecord[],
@@ -51,6 +54,19 @@ const MAX_BODY = 1024 * 1024;
  *   sendNotification: (url: string, o: import('./notify').NotifyOptions) => Promise<{ status: number, body: string }>,
  *   server: http.Server, caCertFile?: string, caCertPem?: string }} Sandbox
  */
+
+/** `application/json`, with at most a UTF-8 charset: what PayLoco's Java gateway binds a JSON body from. */
+function isJsonType(/** @type {string | undefined} */ type) {
+  return /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i.test(type ?? '');
+}
+
+/** OTHERID: a signed answer that echoes another card's or order's ID, as a mixed-up gateway would. */
+function aboutAnotherOrder(/** @type {{ op: string, idField: string }} */ route, /** @type {string} */ text) {
+  const o = JSON.parse(text);
+  const target = route.op === 'cancel' ? o : (o.data ??= {});
+  target[route.idField] = `ANOTHER-${crypto.randomBytes(4).toString('hex')}`;
+  return JSON.stringify(o);
+}
 
 /** The scenario named by an ID's prefix (`FAIL-123` -> `FAIL`), or '' for a plain ID. */
 function scenarioOf(/** @type {string} */ id) {
@@ -87,7 +103,9 @@ async function startSandbox(options) {
   const waits = new Set();
   const notifier = new Notifier({ platformKey, notifications, log, attempts: options.notifyAttempts ?? 4,
     retryMs: options.notifyRetryMs ?? 200 });
-  const gateway = new Gateway({ onPending: (job, url) => notifier.schedulePending(job, url, notifyDelayMs) });
+  const gateway = new Gateway({ onPending: (job, url) => notifier.schedulePending(job, url, notifyDelayMs) },
+    { replays: options.replays });
+  const expected = { keyVersion: options.keyVersion ?? '1', memberId: options.memberId };
 
   const sleep = (/** @type {number} */ ms) => new Promise((resolve) => {
     if (ms <= 0) return resolve(undefined);
@@ -171,14 +189,20 @@ async function startSandbox(options) {
     };
     let out;
     if (rec.rawBody.length === 0) out = refuse(answer(CODES.EMPTY_FIELD, 'Format error-body cannot be empty'), false);
+    else if (!isJsonType(req.headers['content-type'])) {
+      out = refuse(answer(CODES.BAD_CONTENT_TYPE, `Format error-Content-Type must be application/json, not ${String(req.headers['content-type'] ?? '(none)').slice(0, 60)}`), false);
+    }
     // PayLoco signs only responses to requests whose signature it accepted.
     else if (!rec.signatureValid) {
-      const why = req.headers.signature ? 'does not verify with the merchant public key' : 'header is missing';
+      const sig = req.headers.signature;
+      const why = !sig ? 'header is missing'
+        : keys.decodeBase64Strict(String(sig)) ? 'does not verify with the merchant public key'
+          : 'is not standard Base64 (alphabet A-Z a-z 0-9 + /, = padding, nothing else)';
       out = refuse(answer(CODES.BAD_SIGNATURE, `Signature verification failed: signature ${why}`), false);
     } else if (!isObject) out = refuse(answer(CODES.BAD_BODY, 'Format error-body is not a JSON object'));
     else if (scenario === 'STALE') out = refuse(answer(CODES.BAD_TIME, 'requestTime is outside the allowed 2-minute window'));
     else {
-      const refusal = validate(route.op, body, { now: gatewayNow() });
+      const refusal = validate(route.op, body, { now: gatewayNow(), ...expected });
       if (refusal) out = refuse(refusal);
       else {
         const { answer: a, replayed } = route.op === 'cancel' ? gateway.cancelCard(body, scenario)
@@ -188,10 +212,14 @@ async function startSandbox(options) {
         rec.outcome = replayed ? `replayed:${kind}` : kind;
         let text = format(route.dialect, a);
         if (scenario === 'NOTRACE') { const o = JSON.parse(text); delete o.traceId; text = JSON.stringify(o); }
+        if (scenario === 'OTHERID') text = aboutAnotherOrder(route, text);
         out = { text, signed: scenario !== 'NOSIG' };
+        // Applied at once, answered too late: the client gives up, and its retry meets a duplicate.
+        if (scenario === 'TIMEOUTDUP' && route.op !== 'query' && !replayed && a.code === CODES.SUCCESS) await sleep(slowMs);
       }
     }
     // BADSIG: a well-formed signature, but over other bytes than the body sent.
+    rec.response = out.text;
     const signature = !out.signed ? null : keys.signBase64(platformKey, scenario === 'BADSIG' ? `${out.text} ` : out.text);
     await sleep(latencyMs);
     reply(res, out.text, signature);

@@ -5,7 +5,7 @@ import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
 import { rfc3339 } from '../nodes/PayLoco/signing';
 import { rsaKeyPair } from './helpers/keys';
-import { runPayLoco, sentBody } from './helpers/payloco';
+import { runPayLoco, sentBody, STRICT } from './helpers/payloco';
 
 /**
  * The failure catalogue, in-process: every fault gets a clear per-item error, Continue On Fail
@@ -15,7 +15,7 @@ const merchant = rsaKeyPair();
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 2500 });
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 2500, ...STRICT });
 });
 afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());

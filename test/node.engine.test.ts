@@ -2,13 +2,13 @@
 import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
 import { rsaKeyPair } from './helpers/keys';
-import { runPayLoco, sentBody, verifiedByOpenssl } from './helpers/payloco';
+import { runPayLoco, sentBody, STRICT, verifiedByOpenssl } from './helpers/payloco';
 
 const merchant = rsaKeyPair();
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 3000, notifyDelayMs: 50 });
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 3000, notifyDelayMs: 50, ...STRICT });
 });
 afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());

@@ -7,7 +7,7 @@ import { startSandbox } from '../sandbox/server';
 import type { RequestRecord, Sandbox } from '../sandbox/server';
 import { rsaKeyPair } from './helpers/keys';
 import type { TestKeyPair } from './helpers/keys';
-import { runPayLoco, sentBody, verifiedByOpenssl } from './helpers/payloco';
+import { runPayLoco, sentBody, STRICT, verifiedByOpenssl } from './helpers/payloco';
 
 /**
  * Safe retries and throughput, in-process: the compiled node inside n8n-core's WorkflowExecute
@@ -24,7 +24,7 @@ const TWO_MINUTES = 2 * 60 * 1000;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 2500 });
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 2500, ...STRICT });
 });
 afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());
@@ -147,7 +147,7 @@ describe('what is not retried, and how far retries go', () => {
 describe('order at concurrency 8', () => {
 	let uneven: Sandbox;
 	beforeAll(async () => {
-		uneven = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 150, latencyMs: 2 });
+		uneven = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: 150, latencyMs: 2, ...STRICT });
 	});
 	afterAll(async () => uneven.close());
 
@@ -171,7 +171,7 @@ describe('order at concurrency 8', () => {
 describe('1,000 items at concurrency 8', () => {
 	let volume: Sandbox;
 	beforeAll(async () => {
-		volume = await startSandbox({ merchantPublicKey: merchant.publicPem, latencyMs: 3 });
+		volume = await startSandbox({ merchantPublicKey: merchant.publicPem, latencyMs: 3, ...STRICT });
 	});
 	afterAll(async () => volume.close());
 	beforeEach(() => volume.reset());
@@ -219,7 +219,7 @@ describe('the merchant key is parsed once per execution', () => {
 	const fresh = rsaKeyPair(2048, true);
 	let own: Sandbox;
 	beforeAll(async () => {
-		own = await startSandbox({ merchantPublicKey: fresh.publicPem });
+		own = await startSandbox({ merchantPublicKey: fresh.publicPem, ...STRICT });
 	});
 	afterAll(async () => own.close());
 

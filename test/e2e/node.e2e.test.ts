@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { startSandbox } from '../../sandbox/server';
 import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
-import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
+import { sandboxCredentials, sentBody, STRICT, verifiedByOpenssl } from '../helpers/payloco';
 import { N8nHome, packPackage } from '../../e2e/harness/n8n';
 import { nodeBuilder } from './workflow';
 import type { N8nLine, RawRun } from '../../e2e/harness/n8n';
@@ -34,6 +34,7 @@ const HOOK_HEADER = 'X-PayLoco-Webhook-Key';
 const HOOK_KEY = randomBytes(24).toString('base64url');
 const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
 const WORKFLOW_ID = 'payLocoNodeE2e01';
+const STOP_WORKFLOW_ID = 'payLocoNodeE2e02';
 const SLOW_MS = 2500; // the sandbox's SLOW- wait; the nodes' timeout (1000 ms, the option's minimum) is shorter
 const REQ_RESERVED = '客户取消订单，释放预授权资金';
 
@@ -86,6 +87,11 @@ function catalogue(tag: string): Case[] {
 		{ card: `BADSIG-${tag}`, json: fault('badSignature', true), error: /failed signature verification .*the outcome is unknown \[item \d+\]$/, applied: true },
 		{ card: `NOSIG-${tag}`, json: fault('missingSignature', true), error: /has no signature header.*the outcome is unknown \[item \d+\]$/, applied: true },
 		{ card: `RESET-${tag}`, json: fault('reset', true), error: /^The connection to PayLoco was cut before its answer arrived; the request may have been applied \[item \d+\]$/, applied: false },
+		// The code says OK, but the status (or PayLoco's own success flag) says the card was not cancelled.
+		{ card: `OKFAILED-${tag}`, json: { ...refusal('00000000'), message: 'Success' }, error: /^PayLoco refused item \d+: status FAILED \(code 00000000 Success\)$/, applied: false },
+		{ card: `FALSEOK-${tag}`, json: { ...refusal('00000000'), status: 'SUCCESS' }, error: /^PayLoco refused item \d+: success false, status SUCCESS \(code 00000000 Success\)$/, applied: false },
+		// A signed answer about another card is no answer about this one.
+		{ card: `OTHERID-${tag}`, json: fault('otherRequest', true), error: /^PayLoco's answer is about another request \(cardId "ANOTHER-\w+", but "OTHERID-L\d-?\w*" was sent\).*the outcome is unknown \[item \d+\]$/, applied: true },
 		{ card: `C-${tag}-ok2`, json: ok('SUCCESS', '00000000'), applied: true },
 	];
 }
@@ -168,6 +174,28 @@ function workflowFor(tag: string) {
 	return { workflow, cases, voids };
 }
 
+/** Without Continue On Fail: the third card fails, and the error must name the two already cancelled. */
+function stopWorkflowFor(tag: string) {
+	const stop = nodeBuilder('e2e0d001');
+	const cards = [`C-${tag}-stop0`, `PENDING-${tag}-stop1`, `FAIL-${tag}-stop2`, `C-${tag}-stop3`, `C-${tag}-stop4`];
+	const workflow = {
+		id: STOP_WORKFLOW_ID,
+		name: 'PayLoco node e2e: stop on error',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			stop.node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, 0),
+			stop.items('Alert Cards', cards.map((card) => ({ card })), 220, 0),
+			stop.node('Cancel Until Failure', 'n8n-nodes-payloco.payLoco', 1, 440, 0, {
+				parameters: { resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', requestId: '={{ "alert-" + $json.card }}', options: { concurrency: 1 } },
+				credentials: { payLocoApi: CREDENTIAL },
+			}),
+		],
+		connections: { Start: { main: [[{ node: 'Alert Cards', type: 'main', index: 0 }]] }, ...link('Alert Cards', 'Cancel Until Failure') },
+	};
+	return { workflow, cards };
+}
+
 /** The items a node emitted, with their pairedItem, from `n8n execute --rawOutput`. */
 function emitted(result: RawRun | undefined, name: string) {
 	const main = result?.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? [];
@@ -182,7 +210,8 @@ let tmp: string;
 let tgz: string;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: SLOW_MS, notifyDelayMs: 500 });
+	// No idempotent replays: a second send of an applied item would show as a refusal.
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, slowMs: SLOW_MS, notifyDelayMs: 500, ...STRICT });
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-node-e2e-'));
 	tgz = packPackage(tmp);
 }, 60_000);
@@ -207,6 +236,7 @@ async function settled(records: RequestRecord[], timeoutMs = 10_000): Promise<vo
 describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 	const tag = `L${line}`;
 	const { workflow, cases, voids } = workflowFor(tag);
+	const stopped = stopWorkflowFor(tag);
 	let home: N8nHome;
 	const timings: Record<string, number> = {};
 	let since = Date.now();
@@ -233,7 +263,8 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 		await home.importWorkflow(workflow);
 		await home.importWorkflow(chargebackExample);
 		await home.importWorkflow(voidExample);
-		lap('import 3 workflows');
+		await home.importWorkflow(stopped.workflow);
+		lap('import 4 workflows');
 	}, 300_000);
 
 	afterAll(async () => {
@@ -293,6 +324,10 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 				cardId: card,
 				requestId: `alert-${card}`,
 				attempts: 2,
+				attemptResults: [
+					{ attempt: 1, fault: { FLAKY500: 'http', FLAKY429: 'rateLimited', FLAKYRESET: 'reset', FLAKYSLOW: 'timeout' }[s], ...(s === 'FLAKY500' ? { httpStatus: 500 } : s === 'FLAKY429' ? { httpStatus: 429 } : {}) },
+					{ attempt: 2, status: 'SUCCESS', code: '00000000', traceId: flaky[i].json.traceId },
+				],
 			});
 			const sent = requestsFor(card);
 			expect({ card, requests: sent.length }).toEqual({ card, requests: 2 });
@@ -327,11 +362,11 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 		expect(queried.map((o) => o.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 		const orderId = (voided[0].json.data as { orderId: string }).orderId;
 		expect(queried.map((o) => o.json)).toEqual([
-			expect.objectContaining({ success: true, code: '00000000', status: 'CLOSED', merchantOrderId: voids[0].ori }),
-			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', merchantOrderId: voids[0].mo, data: expect.objectContaining({ orderId, payMethod: 'CARD' }) }),
-			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', orderId, data: expect.objectContaining({ merchantOrderId: voids[0].mo }) }),
+			expect.objectContaining({ success: true, code: '00000000', status: 'CLOSED', final: true, merchantOrderId: voids[0].ori }),
+			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', final: true, merchantOrderId: voids[0].mo, data: expect.objectContaining({ orderId, payMethod: 'CARD' }) }),
+			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', final: true, orderId, data: expect.objectContaining({ merchantOrderId: voids[0].mo }) }),
 			expect.objectContaining({ success: false, code: '40040001', error: expect.stringMatching(/^PayLoco refused item 3: 40040001/) }),
-			expect.objectContaining({ success: true, code: '00000003', status: 'PENDING', merchantOrderId: `PENDING-Q-${tag}` }),
+			expect.objectContaining({ success: true, code: '00000003', status: 'PENDING', final: false, merchantOrderId: `PENDING-Q-${tag}` }),
 		]);
 		for (const o of queried) expect(o.json.traceId).toMatch(/\S/);
 
@@ -450,5 +485,32 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 			lap('requests + stop');
 		}
 	}, 240_000);
+
+	test('without Continue On Fail, the error that stops the run names every card already cancelled', async () => {
+		sandbox.reset();
+		since = Date.now();
+		const run = await home.execute(STOP_WORKFLOW_ID);
+		lap('n8n execute (stop)');
+		expect(run.exitCode).not.toBe(0);
+		const nodeRun = run.json?.data.resultData.runData['Cancel Until Failure']?.[0];
+		expect(nodeRun?.error?.message).toBe('PayLoco refused item 2: 50000001 Transaction declined');
+		const { cards } = stopped;
+		// Exactly the first three cards reached PayLoco, once each; nothing after the failure.
+		expect(sandbox.requests.map((r) => sentBody(r).cardId)).toEqual(cards.slice(0, 3));
+		const traceId = (i: number) => JSON.parse(String(sandbox.requests[i].response)).traceId;
+		expect(nodeRun?.error?.description).toContain(
+			[
+				'3 item(s) had already been sent: 2 applied or pending, 0 with an unknown outcome:',
+				`- item 0 (cardId ${cards[0]}, requestId alert-${cards[0]}): applied, status SUCCESS, traceId ${traceId(0)}`,
+				`- item 1 (cardId ${cards[1]}, requestId alert-${cards[1]}): pending, status PENDING, traceId ${traceId(1)}`,
+				`- item 2 (cardId ${cards[2]}, requestId alert-${cards[2]}): refused, 50000001 Transaction declined, traceId ${traceId(2)}`,
+				'2 item(s) were not sent: 3-4.',
+			].join('\n'),
+		);
+		expect(sandbox.effects.map((e) => e.id)).toEqual(cards.slice(0, 2));
+		for (const r of sandbox.requests) expect(verifiedByOpenssl(r, merchant)).toBe(true);
+		const stored = await home.listExecutions({ workflowId: STOP_WORKFLOW_ID });
+		expect(stored.map((e) => [e.mode, e.status])).toEqual([['cli', 'error']]);
+	}, 120_000);
 });
 

@@ -5,15 +5,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
+ * The signature header's bytes, decoded as strictly as PayLoco's Java side (`Base64.getDecoder()`)
+ * and stricter: standard alphabet, `=` padding required, no whitespace or any other character.
+ * Node's `Buffer.from(text, 'base64')` skips what it does not know and takes base64url, so a
+ * signature PayLoco would refuse could still pass a check built on it.
+ */
+export function strictBase64(text: string): Buffer | undefined {
+	const shape = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+	return text && shape.test(text) ? Buffer.from(text, 'base64') : undefined;
+}
+
+/**
  * The independent verifier: the `openssl` command line, never this package's own code.
- * True when openssl says "Verified OK" for SHA256withRSA over exactly `bytes`.
+ * True when the signature is strict Base64 and openssl says "Verified OK" for SHA256withRSA over
+ * exactly `bytes`.
  */
 export function opensslVerify(publicKeyPem: string, bytes: Buffer, signatureBase64: string): boolean {
+	const signature = strictBase64(signatureBase64);
+	if (!signature) return false;
 	const dir = mkdtempSync(join(tmpdir(), 'payloco-verify-'));
 	try {
 		writeFileSync(join(dir, 'pub.pem'), publicKeyPem);
 		writeFileSync(join(dir, 'body.bin'), bytes);
-		writeFileSync(join(dir, 'sig.bin'), Buffer.from(signatureBase64, 'base64'));
+		writeFileSync(join(dir, 'sig.bin'), signature);
 		const result = spawnSync('openssl', ['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'body.bin'], {
 			cwd: dir,
 			encoding: 'utf8',

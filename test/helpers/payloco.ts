@@ -9,12 +9,23 @@ import { opensslVerify } from './openssl';
 
 export const PACKAGE_DIR = resolve(__dirname, '../..');
 
+/** The institution ID the test credentials send, and the sandbox is told to expect. */
+export const MEMBER_ID = '2023010558663764';
+
+/**
+ * Sandbox options as strict as PayLoco is assumed to be: no idempotent replays (a repeated ID is
+ * processed afresh and meets the card's or order's new state), and only this merchant's
+ * memberId and keyVersion. With these, "one effect per item, the same ID on every attempt" is
+ * proven by what the node sends, not granted by the server.
+ */
+export const STRICT = { replays: false, memberId: MEMBER_ID, keyVersion: '1' } as const;
+
 /** Plain credential data pointing at a sandbox, as n8n would hand it to the node decrypted. */
 export function sandboxCredentials(sandbox: Sandbox, merchant: TestKeyPair, extra: Record<string, unknown> = {}) {
 	return {
 		environment: 'custom',
 		baseUrl: sandbox.baseUrl,
-		memberId: '2023010558663764',
+		memberId: MEMBER_ID,
 		merchantId: 'M20230105586637',
 		keyVersion: '1',
 		privateKey: merchant.pkcs8Pem,

@@ -6,8 +6,11 @@ export interface ItemReader {
 	/** The parameter's value for this item, with expressions resolved and text trimmed. */
 	text(field: string): string;
 	value(field: string): unknown;
-	/** A request ID that is the same when n8n retries this execution, and different for every item. */
-	generatedId(): string;
+	/**
+	 * A request ID that is the same when n8n retries this execution, and different for every item.
+	 * It hashes the business key (the card ID) too, so one ID never stands for two cards.
+	 */
+	generatedId(businessKey: string): string;
 }
 
 /**

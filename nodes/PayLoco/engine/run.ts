@@ -15,13 +15,16 @@ import { RunClock, withClock } from './clock';
 import type { ItemClock } from './clock';
 import { describeFailure, sentIds } from './errors';
 import type { ItemFailure } from './errors';
-import { Fault } from '../faults';
+import { attemptResult, Fault, Refusal, UnknownAfterRetry } from '../faults';
+import type { AttemptResult } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
 import { forEachLimited } from './pool';
 import { previewRun } from './preview';
 import { readReply } from './reply';
 import { backoffMs } from './retry';
+import { sentFailure, sentSuccess, stoppedRunListing } from './summary';
+import type { SentItem } from './summary';
 
 /** Leaves room for the request's own trip and clock differences before PayLoco's two-minute limit. */
 const STALE_MARGIN_MS = 15_000;
@@ -57,6 +60,7 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 
 	let firstFailure: { index: number; failure: ItemFailure } | undefined;
 	const runClock = new RunClock();
+	const sent: SentItem[] = [];
 	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));
 	await forEachLimited(
 		toSend,
@@ -65,20 +69,32 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		async (i) => {
 			const body = bodies[i] as IDataObject;
 			const clock = runClock.item();
-			const { outcome, attempts, error } = await callWithRetries(fns, op, body, options, platformKey, clock);
+			const { outcome, attempts, history, error } = await callWithRetries(fns, op, body, options, platformKey, clock);
+			// Every attempt's result, when there was more than one: a retry's answer is not the whole story.
+			const story = attempts > 1 ? { attemptResults: history as unknown as IDataObject[] } : {};
 			if (!error) {
-				results[i] = { json: { ...outcome, ...sentIds(op, body), attempts, ...clock.output() }, pairedItem: { item: i } };
+				sent.push(sentSuccess(op, i, body, outcome as IDataObject));
+				results[i] = { json: { ...outcome, ...sentIds(op, body), attempts, ...story, ...clock.output() }, pairedItem: { item: i } };
 				return;
 			}
+			sent.push(sentFailure(op, i, body, error));
 			const failure = describeFailure(fns.getNode(), op, i, error, body, attempts);
 			withClock(failure, clock, error);
+			Object.assign(failure.json, story);
 			if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
 			else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
 		},
 		() => firstFailure !== undefined,
 	);
 	runClock.addHint(fns);
-	if (firstFailure) throw firstFailure.failure.error;
+	if (firstFailure) {
+		// Items already sent were applied (or may have been): the error that stops the run says which.
+		const { error } = firstFailure.failure;
+		const done = new Set(sent.map((s) => s.index));
+		const listing = stoppedRunListing(sent, toSend.filter((i) => !done.has(i)));
+		error.description = [error.description, listing].filter(Boolean).join('\n\n');
+		throw error;
+	}
 	return [results];
 }
 
@@ -132,7 +148,7 @@ function parameterReader(fns: IExecuteFunctions): (field: string, itemIndex: num
 	};
 }
 
-function itemReader(read: (field: string, itemIndex: number) => unknown, itemIndex: number, generatedId: (i: number) => string): ItemReader {
+function itemReader(read: (field: string, itemIndex: number) => unknown, itemIndex: number, generatedId: (i: number, key: string) => string): ItemReader {
 	const value = (field: string) => read(field, itemIndex);
 	return {
 		itemIndex,
@@ -142,20 +158,22 @@ function itemReader(read: (field: string, itemIndex: number) => unknown, itemInd
 			if (v === undefined || v === null) return '';
 			return (typeof v === 'object' ? JSON.stringify(v) : String(v)).trim();
 		},
-		generatedId: () => generatedId(itemIndex),
+		generatedId: (businessKey) => generatedId(itemIndex, businessKey),
 	};
 }
 
 /**
- * Generated request IDs hash the execution, the node, the node's run and the item: n8n's Retry
- * On Fail reruns the node in the same execution and run, so it resends the same IDs.
+ * Generated request IDs hash the execution, the node, the node's run, the item and its business
+ * key (the card ID): n8n's Retry On Fail reruns the node in the same execution and run, so it
+ * resends the same IDs, and an execution ID seen again (a restored database) cannot carry another
+ * card under an ID PayLoco already saw.
  */
-function idGenerator(fns: IExecuteFunctions): (itemIndex: number) => string {
+function idGenerator(fns: IExecuteFunctions): (itemIndex: number, businessKey: string) => string {
 	const executionId = fns.getExecutionId?.() || randomUUID();
 	const node = fns.getNode();
 	const runIndex = Number(fns.getWorkflowDataProxy?.(0)?.$runIndex ?? 0);
 	const seed = `${executionId}|${node.id || node.name}|${runIndex}`;
-	return (i) => `n8n${createHash('sha256').update(`${seed}|${i}`).digest('hex').slice(0, 29)}`;
+	return (i, key) => `n8n${createHash('sha256').update(JSON.stringify([seed, i, key])).digest('hex').slice(0, 29)}`;
 }
 
 function buildAll(
@@ -195,25 +213,37 @@ async function callWithRetries(
 	options: RunOptions,
 	platformKey: KeyObject | undefined,
 	clock: ItemClock,
-): Promise<{ outcome?: IDataObject; attempts: number; error?: unknown }> {
+): Promise<{ outcome?: IDataObject; attempts: number; history: AttemptResult[]; error?: unknown }> {
 	clock.stampOnFirstSend(op, body);
+	const check = { sent: body, readOnly: !op.changesState };
+	const history: AttemptResult[] = [];
+	let unknown: Fault | undefined;
+	/** A failure after an attempt that may have been applied is an unknown outcome, whatever PayLoco says now. */
+	const failed = (attempts: number, error: unknown) => {
+		const last = error instanceof Refusal || (error instanceof Fault && !error.details.outcomeUnknown) ? error : undefined;
+		return { attempts, history, error: unknown && last ? new UnknownAfterRetry(unknown, last, history) : error };
+	};
 	for (let attempts = 1; ; attempts++) {
 		let reply: RawReply | undefined;
 		const sentAt = Date.now();
 		try {
 			reply = await postToPayLoco(fns, op.path, clock.bodyToSend(body), options.timeout);
 			clock.observe(reply, sentAt);
-			return { outcome: readReply(reply, platformKey), attempts };
+			const outcome = readReply(reply, platformKey, check);
+			history.push(attemptResult(attempts, outcome));
+			return { outcome, attempts, history };
 		} catch (error) {
+			history.push(attemptResult(attempts, error instanceof Error ? error : new Error(String(error))));
 			// PayLoco refused the envelope for its requestTime: nothing was applied; once more on PayLoco's clock.
 			if (clock.correctAfter(op, body, error, reply, sentAt, platformKey !== undefined)) continue;
 			const retry = error instanceof Fault && error.details.retryable && options.retry && attempts < options.maxAttempts;
-			if (!retry) return { attempts, error };
+			if (!retry) return failed(attempts, error);
+			if (error.details.outcomeUnknown) unknown ??= error;
 			const wait = backoffMs(attempts, error);
 			// A retry must resend the same order with its own time; once PayLoco would call that
 			// time stale, stop and report the fault (outcome unknown) rather than a misleading refusal.
 			const staleAt = op.staleAt?.(body);
-			if (staleAt !== undefined && clock.now() + wait > staleAt - STALE_MARGIN_MS) return { attempts, error };
+			if (staleAt !== undefined && clock.now() + wait > staleAt - STALE_MARGIN_MS) return failed(attempts, error);
 			await sleep(wait);
 		}
 	}

@@ -46,11 +46,9 @@ export const cancelCard: PayLocoOperation = {
 	echo: ['cardId', 'requestId'],
 	properties,
 	build(item) {
-		return {
-			transType: oneOf('transType', read(item, 'transType', 'code') || 'PAY', TRANS_TYPES),
-			accessType: 's2s',
-			cardId: requiredId('cardId', read(item, 'cardId', 'id')),
-			requestId: optionalId('requestId', read(item, 'requestId', 'id')) || item.generatedId(),
-		};
+		const transType = oneOf('transType', read(item, 'transType', 'code') || 'PAY', TRANS_TYPES);
+		const cardId = requiredId('cardId', read(item, 'cardId', 'id'));
+		const requestId = optionalId('requestId', read(item, 'requestId', 'id')) || item.generatedId(cardId);
+		return { transType, accessType: 's2s', cardId, requestId };
 	},
 };
