@@ -33,6 +33,8 @@ async function main() {
     platformPrivateKey: platform,
     latencyMs: Number(process.env.PAYLOCO_SANDBOX_LATENCY_MS || 0),
     clockOffsetMs: Number(process.env.PAYLOCO_SANDBOX_CLOCK_OFFSET_MS || 0),
+    // PAYLOCO_SANDBOX_REPLAYS=0: a repeated requestId / merchantOrderId is processed afresh, as PayLoco may.
+    replays: process.env.PAYLOCO_SANDBOX_REPLAYS !== '0',
     preAuths: [
       { merchantOrderId: 'PA-1001', currency: 'USD', transAmt: '100.01' },
       { merchantOrderId: 'PA-1002', currency: 'CNY', transAmt: '88.00' },
