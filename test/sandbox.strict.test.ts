@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 // The sandbox is at least as strict as PayLoco's Java gateway, over real HTTP on 127.0.0.1, and the
 // openssl test helper decodes signatures as strictly as the sandbox does.
 import * as crypto from 'node:crypto';
