@@ -1,7 +1,7 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Drives real n8n installations (see scripts/install-n8n.js) through n8n's own CLI, for
- * end-to-end tests. Node built-ins only.
+ * end-to-end tests, `npm start` and `npm run start:queue`. Node built-ins only.
  *
  *   const home = await N8nHome.create(2, { packageTgz });   // fresh N8N_USER_FOLDER
  *   await home.importCredentials([{ id, name, type, data }]);
@@ -10,92 +10,32 @@
  *   await home.activateWorkflow(hookWorkflow.id);            // before start()
  *   const server = await home.start();                       // server.url + '/webhook/<path>'
  *   ...; await server.stop(); await home.dispose();
+ *
+ * Queue mode (main, webhook and worker processes on one Postgres and Redis) is in cluster.ts.
  */
-import { spawn } from 'child_process';
-import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { freePort, healthy, killGroup, live, run, sleep } from './process';
+import { listExecutions, queryDatabase, waitForExecutions } from './database';
+import type { DatabaseTarget, N8nExecution } from './database';
+import { freePort, run } from './process';
 import type { CommandResult } from './process';
+import { parseRawOutput } from './results';
+import type { ExecuteResult } from './results';
 import { runtime } from './runtime';
 import type { N8nLine, N8nRuntime } from './runtime';
+import { startServer } from './server';
+import type { N8nCommand, N8nServer, StartOptions } from './server';
 
 export { ENCRYPTION_KEY, packPackage, runtime } from './runtime';
 export type { N8nLine, N8nRuntime } from './runtime';
 export { freePort } from './process';
 export type { CommandResult } from './process';
-
-/** One run of one node, as n8n reports it. */
-export interface NodeRun {
-	executionStatus?: string;
-	error?: { message: string; description?: string; [k: string]: unknown };
-	data?: { main: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, unknown> }> | null> };
-	[k: string]: unknown;
-}
-
-/** A run as `n8n execute --rawOutput` prints it (the same shape in 1.x and 2.x). */
-export interface RawRun {
-	status?: string;
-	finished?: boolean;
-	mode?: string;
-	data: {
-		resultData: {
-			runData: Record<string, NodeRun[]>;
-			lastNodeExecuted?: string;
-			error?: { message: string; node?: { name: string }; [k: string]: unknown };
-		};
-		[k: string]: unknown;
-	};
-	[k: string]: unknown;
-}
-
-export interface ExecuteResult extends CommandResult {
-	/** Parsed result; undefined when n8n printed none (e.g. an unknown node type). */
-	json?: RawRun;
-	/** n8n 2.x crashed in process.exit() after printing (and storing) the complete result. */
-	crashedOnExit?: boolean;
-}
-
-/** The `json` of the items a node emitted on its first output, in its `run`-th run (default 0). */
-export function outputOf(result: RawRun | undefined, node: string, run = 0): Record<string, unknown>[] {
-	const main = result?.data.resultData.runData[node]?.[run]?.data?.main?.[0];
-	return (main ?? []).map((item) => item.json);
-}
-
-export interface N8nExecution {
-	id: string;
-	workflowId: string;
-	/** "cli" for `n8n execute`, "webhook", "trigger", ... */
-	mode: string;
-	status: string;
-	finished: boolean;
-	startedAt: string | null;
-	stoppedAt: string | null;
-	/** n8n's stored run data (a flatted JSON string), only with { withData: true }. */
-	data?: string;
-}
-
-export interface N8nServer {
-	/** Base URL, e.g. http://127.0.0.1:43123 (webhooks under /webhook/<path>). */
-	url: string;
-	port: number;
-	process: ChildProcess;
-	/** Everything the server printed so far. */
-	output(): string;
-	stop(): Promise<void>;
-}
-
-export interface StartOptions {
-	env?: NodeJS.ProcessEnv;
-	/** A fixed port (npm start); a free one by default. */
-	port?: number;
-	/** Until ready; default 90 s. */
-	timeoutMs?: number;
-	/** Wait for the webhooks of workflows activated through this home (default true). */
-	waitForWebhooks?: boolean;
-}
+export { outputOf, parseRawOutput, storedRun, unflatten } from './results';
+export type { ExecuteResult, NodeRun, RawRun } from './results';
+export type { DatabaseTarget, N8nExecution } from './database';
+export type { N8nCommand, N8nServer, StartOptions } from './server';
 
 interface WorkflowLike {
 	id?: string;
@@ -109,24 +49,8 @@ export interface CreateOptions {
 	env?: NodeJS.ProcessEnv;
 	/** Per CLI command; default 120 s. */
 	timeoutMs?: number;
-}
-
-/** 2.x prints log lines before the JSON: it starts at the first line beginning with "{". */
-export function parseRawOutput(stdout: string): RawRun | undefined {
-	const start = stdout.search(/^\{/m);
-	if (start < 0) return undefined;
-	const text = stdout.slice(start);
-	try {
-		return JSON.parse(text);
-	} catch {
-		// Log lines after the JSON: cut after the last line that starts with "}".
-		const end = text.lastIndexOf('\n}');
-		try {
-			return end < 0 ? undefined : JSON.parse(text.slice(0, end + 2));
-		} catch {
-			return undefined;
-		}
-	}
+	/** n8n's database: its own SQLite file in the user folder by default, or a shared Postgres. */
+	database?: Extract<DatabaseTarget, { kind: 'postgres' }>;
 }
 
 /** One fresh N8N_USER_FOLDER with its own database, used by one n8n line. */
@@ -147,6 +71,7 @@ export class N8nHome {
 		readonly userFolder: string,
 		private readonly extraEnv: NodeJS.ProcessEnv,
 		private readonly timeoutMs: number,
+		private readonly postgres?: Extract<DatabaseTarget, { kind: 'postgres' }>,
 	) {}
 
 	static async create(line: N8nLine, opts: CreateOptions = {}): Promise<N8nHome> {
@@ -154,7 +79,7 @@ export class N8nHome {
 		const root = fs.mkdtempSync(path.join(os.tmpdir(), `n8n-e2e-${line}-`));
 		const userFolder = path.join(root, 'home');
 		fs.mkdirSync(path.join(userFolder, 'tmp'), { recursive: true });
-		const home = new N8nHome(rt, root, userFolder, opts.env ?? {}, opts.timeoutMs ?? 120_000);
+		const home = new N8nHome(rt, root, userFolder, opts.env ?? {}, opts.timeoutMs ?? 120_000, opts.database);
 		if (opts.packageTgz) await home.installPackage(opts.packageTgz);
 		return home;
 	}
@@ -165,7 +90,16 @@ export class N8nHome {
 	}
 
 	env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-		return this.rt.env(this.userFolder, { ...this.extraEnv, ...extra });
+		const pg = this.postgres;
+		const db = pg && {
+			DB_TYPE: 'postgresdb',
+			DB_POSTGRESDB_HOST: pg.host,
+			DB_POSTGRESDB_PORT: String(pg.port),
+			DB_POSTGRESDB_DATABASE: pg.database,
+			DB_POSTGRESDB_USER: pg.user,
+			DB_POSTGRESDB_PASSWORD: '',
+		};
+		return this.rt.env(this.userFolder, { ...db, ...this.extraEnv, ...extra });
 	}
 
 	/** Runs `n8n <args>`; never throws on a non-zero exit code. */
@@ -283,142 +217,73 @@ export class N8nHome {
 	}
 
 	/** `n8n start` on 127.0.0.1 with free ports; resolves once active workflows are registered. */
-	async start(opts: StartOptions = {}): Promise<N8nServer> {
-		const port = opts.port ?? (await freePort());
-		const url = `http://127.0.0.1:${port}`;
-		const env = this.env({
-			N8N_PORT: String(port),
-			N8N_LISTEN_ADDRESS: '127.0.0.1',
-			N8N_HOST: '127.0.0.1',
-			// The public base of webhook URLs (renamed in 2.x).
-			[this.rt.line === 1 ? 'WEBHOOK_URL' : 'N8N_WEBHOOK_URL']: `${url}/`,
-			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
-			// No editor: otherwise every start copies ~1,000 UI files into $HOME/.cache/n8n/public.
-			N8N_DISABLE_UI: 'true',
-			...opts.env,
-		});
-		const child = spawn(this.rt.nodeBin, [this.rt.n8nBin, 'start'], {
-			cwd: this.userFolder,
-			env,
-			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		live.add(child.pid!);
-		let out = '';
-		child.stdout!.on('data', (d) => (out += d));
-		child.stderr!.on('data', (d) => (out += d));
-		let exited: number | null | undefined;
-		const exit = new Promise<void>((resolve) =>
-			child.on('exit', (code, signal) => {
-				exited = code ?? (signal ? -1 : 0);
-				live.delete(child.pid!);
-				resolve();
-			}),
-		);
-		let stopped = false;
-		const server: N8nServer = {
-			url,
-			port,
-			process: child,
-			output: () => out,
-			stop: async () => {
-				if (stopped) return exit;
-				stopped = true;
-				this.servers.delete(server);
-				if (exited === undefined) {
-					killGroup(child.pid!, 'SIGTERM'); // n8n shuts down its task runner and the DB cleanly
-					const hard = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), 20_000);
-					await exit;
-					clearTimeout(hard);
-				}
-				this.transcript.push(`$ n8n start  (port ${port}, exit ${exited})\n${out}`);
-			},
-		};
-		this.servers.add(server);
+	start(opts: StartOptions = {}): Promise<N8nServer> {
+		return this.startProcess('start', opts);
+	}
 
-		// Ready = n8n printed its last start-up line, /healthz answers, and the webhook trigger
-		// nodes of the workflows activated through this home are in the database (webhook_entity),
-		// which is where n8n looks webhooks up for each request. 1.x registers them before that
-		// last line; 2.x's publication service does it a moment later in the background, and a
-		// request in between gets 404 "webhook is not registered". A webhook trigger node here is
-		// an enabled node with a `webhookId` (as the editor saves them) and "webhook" or "trigger"
-		// in its type, which leaves out Wait/Form pages that register only while a run waits.
-		const expected =
-			opts.waitForWebhooks === false
-				? []
-				: [...this.activated].flatMap((id) =>
-						(this.workflows.get(id)?.nodes ?? [])
-							.filter((n) => n.webhookId && !n.disabled && /webhook|trigger/i.test(n.type))
-							.map((n) => `${id}/${n.name}`),
-					);
-		const registered = async () => {
-			if (!expected.length) return true;
-			const rows = await this.query<{ key: string }>(
-				"SELECT DISTINCT workflowId || '/' || node AS key FROM webhook_entity",
-			);
-			return expected.every((key) => rows.some((r) => r.key === key));
-		};
-		const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
-		while (!(out.includes('Editor is now accessible via') && (await healthy(url)) && (await registered()))) {
-			if (exited !== undefined || Date.now() > deadline) {
-				await server.stop();
-				const why = exited !== undefined ? `exited with ${exited}` : 'did not become ready in time';
-				throw new Error(`n8n start ${why}:\n${out}`);
-			}
-			await sleep(250);
-		}
+	/** `n8n start`, `n8n webhook` or `n8n worker` (the last two only make sense in queue mode). */
+	async startProcess(command: N8nCommand, opts: StartOptions = {}): Promise<N8nServer> {
+		const server = await startServer(
+			{
+				rt: this.rt,
+				userFolder: this.userFolder,
+				env: (extra) => this.env(extra),
+				webhooksRegistered: () => this.webhooksRegistered(),
+				record: (text) => {
+					this.servers.delete(server);
+					this.transcript.push(text);
+				},
+			},
+			command,
+			opts,
+		);
+		this.servers.add(server);
 		return server;
 	}
 
 	/**
-	 * Runs one SQL query on n8n's sqlite database with the runtime's own sqlite3 module, in a child
-	 * process on the runtime's Node (so it works for both lines, and while a server is running).
+	 * Whether the webhook trigger nodes of the workflows activated through this home are in the
+	 * database (webhook_entity), which is where n8n looks webhooks up for each request. 1.x
+	 * registers them before its last start-up line; 2.x's publication service does it a moment
+	 * later in the background, and a request in between gets 404 "webhook is not registered". A
+	 * webhook trigger node here is an enabled node with a `webhookId` (as the editor saves them)
+	 * and "webhook" or "trigger" in its type, which leaves out Wait/Form pages that register only
+	 * while a run waits.
+	 */
+	async webhooksRegistered(): Promise<boolean> {
+		const expected = [...this.activated].flatMap((id) =>
+			(this.workflows.get(id)?.nodes ?? [])
+				.filter((n) => n.webhookId && !n.disabled && /webhook|trigger/i.test(n.type))
+				.map((n) => `${id}/${n.name}`),
+		);
+		if (!expected.length) return true;
+		const rows = await this.query<{ key: string }>('SELECT DISTINCT "workflowId" || \'/\' || node AS key FROM webhook_entity');
+		return expected.every((key) => rows.some((r) => r.key === key));
+	}
+
+	/** Where this home's n8n keeps its data. */
+	get database(): DatabaseTarget {
+		return this.postgres ?? { kind: 'sqlite', file: path.join(this.n8nFolder, 'database.sqlite') };
+	}
+
+	/**
+	 * One SQL query on n8n's database (`?` placeholders; quote camelCase columns: "workflowId").
+	 * Empty before n8n has created its SQLite file.
 	 */
 	async query<T = Record<string, unknown>>(sql: string, params: Array<string | number> = []): Promise<T[]> {
-		const dbFile = path.join(this.n8nFolder, 'database.sqlite');
-		if (!fs.existsSync(dbFile)) return [];
-		const script = `
-			const [sqlite3Dir, file, sql, params] = process.argv.slice(1);
-			const sqlite3 = require(sqlite3Dir);
-			const db = new sqlite3.Database(file);
-			db.configure('busyTimeout', 10000);
-			db.all(sql, JSON.parse(params), (err, rows) => {
-				if (err) { console.error(err.message); process.exit(1); }
-				process.stdout.write(JSON.stringify(rows));
-				db.close();
-			});`;
-		const args = ['-e', script, path.join(this.rt.modules, 'sqlite3'), dbFile, sql, JSON.stringify(params)];
-		const r = await run(this.rt.nodeBin, args, { env: process.env, cwd: this.root, timeoutMs: 30_000 });
-		if (r.exitCode !== 0) throw new Error(`sqlite query failed: ${r.stderr}\n${sql}`);
-		return JSON.parse(r.stdout);
+		const db = this.database;
+		if (db.kind === 'sqlite' && !fs.existsSync(db.file)) return [];
+		return queryDatabase<T>(this.rt, db, sql, params, this.root);
 	}
 
 	/** Executions stored in n8n's database, oldest first (optionally of one workflow). */
-	async listExecutions(opts: { workflowId?: string; withData?: boolean } = {}): Promise<N8nExecution[]> {
-		const sql =
-			'SELECT e.id, e.workflowId, e.mode, e.status, e.finished, e.startedAt, e.stoppedAt' +
-			(opts.withData
-				? ', d.data FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id'
-				: ' FROM execution_entity e') +
-			(opts.workflowId ? ' WHERE e.workflowId = ?' : '') +
-			' ORDER BY e.id';
-		type Row = Omit<N8nExecution, 'id' | 'finished'> & { id: number; finished: number };
-		const rows = await this.query<Row>(sql, opts.workflowId ? [opts.workflowId] : []);
-		return rows.map((row) => ({ ...row, id: String(row.id), finished: Boolean(row.finished) }));
+	listExecutions(opts: { workflowId?: string; withData?: boolean } = {}): Promise<N8nExecution[]> {
+		return listExecutions((sql, params) => this.query(sql, params), opts);
 	}
 
 	/** Polls until `count` executions of a workflow have finished (n8n stores them asynchronously). */
-	async waitForExecutions(workflowId: string, count: number, timeoutMs = 30_000): Promise<N8nExecution[]> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const all = await this.listExecutions({ workflowId });
-			const done = all.filter((e) => e.stoppedAt !== null && e.status !== 'running' && e.status !== 'new');
-			if (done.length >= count) return all;
-			if (Date.now() > deadline) {
-				throw new Error(`expected ${count} finished executions of ${workflowId}, have ${JSON.stringify(all)}`);
-			}
-			await sleep(250);
-		}
+	waitForExecutions(workflowId: string, count: number, timeoutMs = 30_000): Promise<N8nExecution[]> {
+		return waitForExecutions((sql, params) => this.query(sql, params), workflowId, count, timeoutMs);
 	}
 
 	/** Everything n8n printed (CLI commands and servers) so far. */

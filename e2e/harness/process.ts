@@ -1,6 +1,7 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /** Child processes for the harness: each in its own process group, killed when the test process exits. */
 import { spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import * as net from 'net';
 import * as path from 'path';
 
@@ -84,3 +85,62 @@ export async function healthy(url: string): Promise<boolean> {
 	}
 }
 
+
+/** A long-running child (a server) whose output is kept; see spawnService. */
+export interface Service {
+	child: ChildProcess;
+	/** Everything it printed so far (stdout and stderr interleaved). */
+	output(): string;
+	/** Exit code once it has exited (-1 when a signal ended it), else undefined. */
+	exitCode(): number | undefined;
+	/** Resolves when it has exited. */
+	exited: Promise<void>;
+	/** Sends `signal` to its process group, waits, and SIGKILLs the group after `graceMs`. */
+	stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+/** Starts a server in its own process group (so stop() reaches its children too). */
+export function spawnService(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Service {
+	const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	live.add(child.pid!);
+	let out = '';
+	child.stdout!.on('data', (d) => (out += d));
+	child.stderr!.on('data', (d) => (out += d));
+	let code: number | undefined;
+	const exited = new Promise<void>((resolve) => {
+		child.on('error', (e) => {
+			out += `\n${e.message}`;
+			code = -1;
+			resolve();
+		});
+		child.on('exit', (c, signal) => {
+			code = c ?? (signal ? -1 : 0);
+			live.delete(child.pid!);
+			resolve();
+		});
+	});
+	const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000) => {
+		if (code === undefined) {
+			killGroup(child.pid!, signal);
+			const hard = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), graceMs);
+			await exited;
+			clearTimeout(hard);
+		}
+		// The group may outlive its leader (e.g. a task runner): make sure nothing is left.
+		killGroup(child.pid!, 'SIGKILL');
+	};
+	return { child, output: () => out, exitCode: () => code, exited, stop };
+}
+
+/** Polls `ready` every 250 ms until it is true; fails if the service exits or time runs out. */
+export async function waitUntil(service: Service, what: string, ready: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await ready())) {
+		if (service.exitCode() !== undefined || Date.now() > deadline) {
+			const why = service.exitCode() !== undefined ? `exited with ${service.exitCode()}` : `was not ready within ${timeoutMs} ms`;
+			await service.stop('SIGKILL');
+			throw new Error(`${what} ${why}:\n${service.output().slice(-20_000)}`);
+		}
+		await sleep(250);
+	}
+}

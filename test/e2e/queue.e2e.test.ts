@@ -1,0 +1,231 @@
+/**
+ * The PayLoco node in n8n's queue mode, as teams that move money run it: a main process, an
+ * `n8n webhook` process and two `n8n worker` processes on one Postgres and one Redis (all real,
+ * started by the harness on 127.0.0.1), the packed package installed in every process's user
+ * folder. One cluster per n8n line, reused by the tests below in order; the last one kills a worker.
+ *
+ *   - Burst: 200 chargeback alerts POSTed at once to the example workflow's webhook.
+ *   - Big batch: one execution cancelling 1,000 cards.
+ *   - Worker killed: a 300-item batch whose worker gets SIGKILL mid-run.
+ *
+ * The sandbox's raw bytes are the judge: every request's signature is checked by the openssl
+ * command line, and its request log says which card PayLoco saw under which request ID.
+ *
+ * Needs `npm run build`, `node scripts/install-n8n.js all`, Debian's postgresql and redis-server.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { startSandbox } from '../../sandbox/server';
+import type { RequestRecord, Sandbox } from '../../sandbox/server';
+import { QueueCluster } from '../../e2e/harness/cluster';
+import { isDone } from '../../e2e/harness/database';
+import { outputOf, packPackage, storedRun } from '../../e2e/harness/n8n';
+import type { N8nExecution, N8nLine } from '../../e2e/harness/n8n';
+import { sleep } from '../../e2e/harness/process';
+import { rsaKeyPair } from '../helpers/keys';
+import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
+import { nodeBuilder } from './workflow';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const example = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'chargeback-alert-cancel-card.json'), 'utf8'));
+const EXAMPLE_CREDENTIAL = example.nodes.find((n: { type: string }) => n.type === 'n8n-nodes-payloco.payLoco').credentials.payLocoApi;
+const BURST = 200;
+const BIG = 1000;
+const KILLED = 300;
+/** Latency the second sandbox adds to every answer, so the 300-item run is still going when its worker is killed. */
+const KILL_LATENCY_MS = 60;
+
+const { node, items } = nodeBuilder('e2e0e000');
+const link = (...names: string[]) =>
+	Object.fromEntries(names.slice(0, -1).map((from, i) => [from, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]));
+
+/** Webhook (answers at once) → Code node with `count` cards → Cancel Card with a generated request ID. */
+function batchWorkflow(id: string, hookPath: string, cards: string[], credentialId: string) {
+	const nodes = [
+		node('Start Batch', 'n8n-nodes-base.webhook', 2, 0, 0, {
+			webhookId: `${id}-hook`,
+			parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
+		}),
+		items('Cards', cards.map((cardId) => ({ cardId })), 220, 0),
+		node('Cancel Cards', 'n8n-nodes-payloco.payLoco', 1, 440, 0, {
+			parameters: { resource: 'card', operation: 'cancel', cardId: '={{ $json.cardId }}', options: { concurrency: 4 } },
+			credentials: { payLocoApi: { id: credentialId, name: credentialId } },
+		}),
+	];
+	return { id, name: id, active: false, settings: { executionOrder: 'v1' }, nodes, connections: link('Start Batch', 'Cards', 'Cancel Cards') };
+}
+
+/** Cancel requests the sandbox received for these cards, by card: the request IDs it saw. */
+function requestIdsByCard(sandbox: Sandbox, cards: Set<string>): Map<string, string[]> {
+	const seen = new Map<string, string[]>();
+	for (const r of sandbox.requests.filter((r) => r.path.endsWith('/cards/cancel'))) {
+		const body = sentBody(r);
+		const card = String(body.cardId);
+		if (!cards.has(card)) continue;
+		seen.set(card, [...(seen.get(card) ?? []), String(body.requestId)]);
+	}
+	return seen;
+}
+
+const cancellations = (sandbox: Sandbox, cards: Set<string>) => sandbox.effects.filter((e) => e.kind === 'cardCancelled' && cards.has(e.id));
+
+function expectAllSignedOk(records: RequestRecord[]) {
+	const bad = records.filter((r) => !verifiedByOpenssl(r, merchant)).map((r) => r.rawBody.toString());
+	expect(bad).toEqual([]);
+}
+
+const merchant = rsaKeyPair();
+let sandbox: Sandbox;
+let slowSandbox: Sandbox;
+let tmp: string;
+let tgz: string;
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem });
+	slowSandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, latencyMs: KILL_LATENCY_MS });
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-queue-e2e-'));
+	tgz = packPackage(tmp);
+}, 60_000);
+
+afterAll(async () => {
+	await sandbox?.close();
+	await slowSandbox?.close();
+	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 workers on Postgres and Redis', (line) => {
+	let cluster: QueueCluster;
+	const bigCards = Array.from({ length: BIG }, (_, i) => `Q${line}BIG${String(i).padStart(4, '0')}`);
+	const killCards = Array.from({ length: KILLED }, (_, i) => `Q${line}KILL${String(i).padStart(3, '0')}`);
+	const big = batchWorkflow(`plQueueBig${line}`, `payloco-big-${line}`, bigCards, 'plQueueFast');
+	const kill = batchWorkflow(`plQueueKill${line}`, `payloco-kill-${line}`, killCards, 'plQueueSlow');
+
+	beforeAll(async () => {
+		cluster = await QueueCluster.create(line, {
+			packageTgz: tgz,
+			workers: 2,
+			// A dead worker's job lock lapses after QUEUE_WORKER_LOCK_DURATION and a live worker
+			// notices at its next stalled-job check. n8n's defaults (60 s, 30 s) would make the test
+			// wait up to 90 s; these keep the same mechanism and only shorten the wait.
+			env: { QUEUE_WORKER_LOCK_DURATION: '20000', QUEUE_WORKER_LOCK_RENEW_TIME: '5000', QUEUE_WORKER_STALLED_INTERVAL: '5000' },
+		});
+		const credential = (id: string, sb: Sandbox) => ({ id, name: id, type: 'payLocoApi', data: sandboxCredentials(sb, merchant) });
+		await cluster.main.importCredentials([
+			credential(EXAMPLE_CREDENTIAL.id, sandbox),
+			credential('plQueueFast', sandbox),
+			credential('plQueueSlow', slowSandbox),
+		]);
+		for (const wf of [example, big, kill]) {
+			await cluster.main.importWorkflow(wf);
+			await cluster.main.activateWorkflow(wf.id);
+		}
+		await cluster.start();
+	}, 420_000);
+
+	afterAll(async () => {
+		await cluster?.stop();
+	}, 120_000);
+
+	/** Executions of a workflow; each must have been started by a worker (the logs say which). */
+	const ranOnWorkers = (executions: N8nExecution[]) => {
+		const started = new Set(cluster.startedByWorker().flat());
+		expect(executions.filter((e) => !started.has(e.id)).map((e) => e.id)).toEqual([]);
+	};
+
+	test(`burst: ${BURST} chargeback alerts at once to the example webhook give ${BURST} cancellations, each card once under its alert's ID`, async () => {
+		const alerts = Array.from({ length: BURST }, (_, i) => ({
+			alertId: `ALERT-Q${line}-${i}`,
+			cardId: `Q${line}BURST${String(i).padStart(3, '0')}`,
+			reason: 'chargeback',
+		}));
+		const url = `${cluster.webhookUrl}/webhook/payloco-chargeback-alert`;
+		const answers = await Promise.all(
+			alerts.map(async (alert) => {
+				const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+				return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+			}),
+		);
+		expect(answers.filter((a) => a.status !== 200 || a.body.status !== 'SUCCESS' || !a.body.traceId)).toEqual([]);
+		expect(answers.map((a) => a.body.cardId)).toEqual(alerts.map((a) => a.cardId));
+		expect(answers.map((a) => a.body.requestId)).toEqual(alerts.map((a) => a.alertId));
+
+		const cards = new Set(alerts.map((a) => a.cardId));
+		const seen = requestIdsByCard(sandbox, cards);
+		expect(Object.fromEntries(seen)).toEqual(Object.fromEntries(alerts.map((a) => [a.cardId, [a.alertId]])));
+		expect(cancellations(sandbox, cards)).toHaveLength(BURST);
+		expectAllSignedOk(sandbox.requests.filter((r) => cards.has(String(sentBody(r).cardId))));
+
+		const executions = await cluster.main.waitForExecutions(example.id, BURST, 60_000);
+		expect(executions.map((e) => e.status)).toEqual(alerts.map(() => 'success'));
+		ranOnWorkers(executions);
+		// Both workers took part (Bull hands jobs to whichever worker asks first).
+		console.log(`n8n ${line}.x burst: executions per worker ${JSON.stringify(cluster.startedByWorker().map((ids) => ids.length))}`);
+	}, 240_000);
+
+	test(`big batch: one execution on a worker cancels ${BIG} cards in input order, each once, every requestTime fresh`, async () => {
+		const res = await fetch(`${cluster.webhookUrl}/webhook/payloco-big-${line}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+		expect(res.status).toBe(200);
+		const [execution] = await cluster.main.waitForExecutions(big.id, 1, 300_000);
+		expect(execution.status).toBe('success');
+		ranOnWorkers([execution]);
+
+		const [withData] = await cluster.main.listExecutions({ workflowId: big.id, withData: true });
+		const output = outputOf(storedRun(withData), 'Cancel Cards');
+		expect(output.map((o) => o.cardId)).toEqual(bigCards);
+		expect(output.filter((o) => o.success !== true || o.status !== 'SUCCESS')).toEqual([]);
+
+		const cards = new Set(bigCards);
+		const seen = requestIdsByCard(sandbox, cards);
+		expect([...seen.values()].filter((ids) => ids.length !== 1)).toEqual([]);
+		expect(seen.size).toBe(BIG);
+		expect(new Set([...seen.values()].flat()).size).toBe(BIG);
+		expect(output.map((o) => o.requestId)).toEqual(bigCards.map((c) => seen.get(c)![0]));
+		expect(cancellations(sandbox, cards)).toHaveLength(BIG);
+		const records = sandbox.requests.filter((r) => cards.has(String(sentBody(r).cardId)));
+		// Fresh: each requestTime within PayLoco's 2-minute window of when the request arrived.
+		const stale = records.filter((r) => Math.abs(Date.parse(String(sentBody(r).requestTime)) - r.receivedAt) > 120_000);
+		expect(stale.map((r) => sentBody(r).requestTime)).toEqual([]);
+		expectAllSignedOk(records);
+	}, 420_000);
+
+	test(`worker killed mid-run: every card PayLoco saw came under one request ID, none cancelled twice`, async () => {
+		const res = await fetch(`${cluster.webhookUrl}/webhook/payloco-kill-${line}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+		expect(res.status).toBe(200);
+		const cards = new Set(killCards);
+		const sent = () => slowSandbox.requests.filter((r) => cards.has(String(sentBody(r).cardId))).length;
+		let deadline = Date.now() + 120_000;
+		while (sent() < KILLED / 3 && Date.now() < deadline) await sleep(50);
+		const [running] = await cluster.main.listExecutions({ workflowId: kill.id });
+		const victim = cluster.startedByWorker().findIndex((ids) => ids.includes(running.id));
+		expect(victim).toBeGreaterThanOrEqual(0);
+		await cluster.workerServers[victim].kill('SIGKILL');
+		const sentAtKill = sent();
+
+		// Whatever n8n then does: re-run the job on the other worker, or give the execution up.
+		deadline = Date.now() + 240_000;
+		let execution = running;
+		while (!isDone(execution) && Date.now() < deadline) {
+			await sleep(500);
+			[execution] = await cluster.main.listExecutions({ workflowId: kill.id });
+		}
+		await sleep(2000); // requests still in flight from a re-run arrive
+		const survivor = cluster.startedByWorker()[1 - victim].includes(running.id);
+		const [stored] = await cluster.main.listExecutions({ workflowId: kill.id, withData: true });
+		const error = stored.data ? storedRun(stored).data.resultData.error?.message : undefined;
+		const seen = requestIdsByCard(slowSandbox, cards);
+		const resent = [...seen.values()].filter((ids) => ids.length > 1).length;
+		console.log(
+			`n8n ${line}.x worker killed: ${sentAtKill} of ${KILLED} cards sent when worker ${victim} got SIGKILL; ` +
+				`execution ${running.id} ended "${execution.status}" (${error ?? 'no error'}); re-run on the other worker: ${survivor}; ` +
+				`cards PayLoco saw: ${seen.size}, of them sent again (same ID): ${resent}; cancellations: ${cancellations(slowSandbox, cards).length}`,
+		);
+		expect(isDone(execution)).toBe(true);
+		expect([...seen.entries()].filter(([, ids]) => new Set(ids).size !== 1)).toEqual([]);
+		const perCard = new Map<string, number>();
+		for (const e of cancellations(slowSandbox, cards)) perCard.set(e.id, (perCard.get(e.id) ?? 0) + 1);
+		expect([...perCard.entries()].filter(([, n]) => n > 1)).toEqual([]);
+		expectAllSignedOk(slowSandbox.requests.filter((r) => cards.has(String(sentBody(r).cardId))));
+	}, 420_000);
+});
