@@ -13,7 +13,7 @@
  * Every process has its own user folder with the package installed in it, as each machine of a
  * real deployment would: a worker without it fails with "Unrecognized node type".
  */
-import { N8nHome } from './n8n';
+import { freePort, N8nHome } from './n8n';
 import type { N8nLine, N8nServer } from './n8n';
 import { startPostgres } from './postgres';
 import type { PostgresServer } from './postgres';
@@ -81,15 +81,21 @@ export class QueueCluster {
 
 	/**
 	 * Starts the main process first (it runs the database migrations and registers the active
-	 * workflows' webhooks), then the webhook and worker processes together.
+	 * workflows' webhooks), then the webhook and worker processes together. The main's public
+	 * webhook URL (what the editor shows) is the first webhook process, as behind a load balancer.
 	 */
 	async start(): Promise<void> {
+		const webhookPorts = await Promise.all(this.webhookHomes.map(async (_, i) => (i === 0 && this.opts.webhookPort) || (await freePort())));
+		const publicUrl = `http://127.0.0.1:${webhookPorts[0]}/`;
 		this.mainServer = await this.main.start({
 			port: this.opts.mainPort,
-			env: this.opts.editor ? { N8N_DISABLE_UI: 'false' } : {},
+			env: {
+				...(this.opts.editor ? { N8N_DISABLE_UI: 'false' } : {}),
+				...(webhookPorts.length ? { [this.line === 1 ? 'WEBHOOK_URL' : 'N8N_WEBHOOK_URL']: publicUrl } : {}),
+			},
 		});
 		const [webhooks, workers] = await Promise.all([
-			Promise.all(this.webhookHomes.map((h, i) => h.startProcess('webhook', { port: i === 0 ? this.opts.webhookPort : undefined }))),
+			Promise.all(this.webhookHomes.map((h, i) => h.startProcess('webhook', { port: webhookPorts[i] }))),
 			Promise.all(this.workerHomes.map((h) => h.startProcess('worker', { concurrency: this.opts.concurrency }))),
 		]);
 		this.webhookServers = webhooks;
