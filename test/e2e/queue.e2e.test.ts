@@ -13,6 +13,7 @@
  *
  * Needs `npm run build`, `node scripts/install-n8n.js all`, Debian's postgresql and redis-server.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,7 +31,12 @@ import { nodeBuilder } from './workflow';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const example = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'chargeback-alert-cancel-card.json'), 'utf8'));
-const EXAMPLE_CREDENTIAL = example.nodes.find((n: { type: string }) => n.type === 'n8n-nodes-payloco.payLoco').credentials.payLocoApi;
+type ExampleNode = { type: string; parameters: Record<string, unknown>; credentials?: Record<string, { id: string }> };
+const exampleNode = (type: string) => (example.nodes as ExampleNode[]).find((n) => n.type === type)!;
+const EXAMPLE_CREDENTIAL = exampleNode('n8n-nodes-payloco.payLoco').credentials!.payLocoApi;
+// The example's webhook cancels cards, so it takes only requests with its Header Auth credential's header.
+const EXAMPLE_HOOK = exampleNode('n8n-nodes-base.webhook');
+const HOOK_AUTH = { name: 'X-PayLoco-Webhook-Key', value: randomBytes(24).toString('base64url') };
 const BURST = 200;
 const BIG = 1000;
 const KILLED = 300;
@@ -113,6 +119,7 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 		});
 		const credential = (id: string, sb: Sandbox) => ({ id, name: id, type: 'payLocoApi', data: sandboxCredentials(sb, merchant) });
 		await cluster.main.importCredentials([
+			{ id: EXAMPLE_HOOK.credentials!.httpHeaderAuth.id, name: 'PayLoco example webhook key', type: 'httpHeaderAuth', data: HOOK_AUTH },
 			credential(EXAMPLE_CREDENTIAL.id, sandbox),
 			credential('plQueueFast', sandbox),
 			credential('plQueueSlow', slowSandbox),
@@ -141,9 +148,14 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 			reason: 'chargeback',
 		}));
 		const url = `${cluster.webhookUrl}/webhook/payloco-chargeback-alert`;
+		// Authenticated as the example requires: without the header, n8n refuses and nothing is cancelled.
+		expect(EXAMPLE_HOOK.parameters.authentication).toBe('headerAuth');
+		const stranger = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts[0]) });
+		expect(stranger.status).toBe(403);
+		const headers = { 'content-type': 'application/json', [HOOK_AUTH.name]: HOOK_AUTH.value };
 		const answers = await Promise.all(
 			alerts.map(async (alert) => {
-				const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+				const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(alert) });
 				return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 			}),
 		);
