@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * What `npm start` and `npm run start:queue` share: the sandbox, the credentials (the PayLoco one
  * pointing at the sandbox, and the Header Auth key the example webhooks require), the example

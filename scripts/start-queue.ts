@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * `npm run start:queue`: what `npm start` shows, on n8n's queue mode, the way teams scale n8n
  * out: a main process (editor), an `n8n webhook` process taking the example webhooks, and an

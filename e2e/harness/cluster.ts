@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * n8n in queue mode on one machine, the way teams scale it out: one main process (`n8n start`:
  * editor, API, activation), `n8n webhook` processes (production webhooks), `n8n worker`

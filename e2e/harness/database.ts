@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Reading n8n's own database: SQLite (one process) or PostgreSQL (queue mode). Queries run in a
  * child process on the runtime's Node with the runtime's own driver (sqlite3 or pg), so they work

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * A throwaway PostgreSQL server (Debian's `postgresql` package) for queue-mode n8n: initdb into a
  * fresh temporary folder, `postgres` in the foreground on 127.0.0.1 and a free port, no systemd,

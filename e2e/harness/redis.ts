@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * A throwaway Redis (Debian's `redis-server`) for n8n's queue (Bull): 127.0.0.1, a free port, no
  * persistence, in the foreground as our child so nothing outlives the tests.

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * Long-running n8n processes on 127.0.0.1 with free ports: `n8n start` (the main process),
  * `n8n webhook` and `n8n worker` (queue mode). Each is ready when it printed its own ready line

@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco Trigger in n8n's queue mode (main + `n8n webhook` + two workers on Postgres and
  * Redis, per n8n line). The trigger's webhook() runs in the process that took the request; the

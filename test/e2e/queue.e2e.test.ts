@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco node in n8n's queue mode, as teams that move money run it: a main process, an
  * `n8n webhook` process and two `n8n worker` processes on one Postgres and one Redis (all real,
