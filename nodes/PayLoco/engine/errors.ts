@@ -52,6 +52,49 @@ function confirmAdvice(op: PayLocoOperation, body: IDataObject | undefined): str
 		: `Confirm with PayLoco (Transaction Query, or the card's state in PayLoco) before acting again.`;
 }
 
+/** What an HTTP status from PayLoco's gateway (or a proxy before it) means, in its own words. */
+function httpStatusText(status: number, op: PayLocoOperation, body: IDataObject | undefined): { what?: string; advice: string } | undefined {
+	if (status === 401 || status === 403) {
+		return {
+			what: "it did not accept this request (the key, or this server's address)",
+			advice:
+				"PayLoco did not apply this request. Either PayLoco does not accept this credential's key: check that the public key uploaded to PayLoco belongs to the Merchant Private Key (the credential's Test button shows its SHA256 fingerprint) and that Key Version and Merchant ID are right. Or PayLoco only accepts calls from allowlisted IP addresses: ask PayLoco to allowlist this n8n server's outgoing IP address.",
+		};
+	}
+	if (status === 404) {
+		return {
+			what: 'there is no such endpoint; check the base URL and the path',
+			advice: `PayLoco did not apply this request. Check the credential's Base URL: it must be the full gateway URL, including /gateway (e.g. https://gate.example.com/gateway); the node adds ${op.path}.`,
+		};
+	}
+	if (status === 413) {
+		return {
+			what: 'the request body is too large',
+			advice: 'PayLoco did not apply this request. Shorten the long fields of this item (reqReserved, reserved, notifyUrl) and run again.',
+		};
+	}
+	if (status >= 500) {
+		return { advice: `A server error at PayLoco or at a proxy in front of it; the request may have been applied. ${unknownOutcomeAdvice(op, body)}` };
+	}
+	return undefined;
+}
+
+// Clock advice belongs only to a refusal about requestTime: "Card expired" is not about the clock.
+const REQUEST_TIME = /request[\s_-]*time|请求时间/i;
+const ORDER_TIME = /merchant[\s_-]*order[\s_-]*time|订单时间/i;
+const FORMAT_OR_EMPTY = /format|empty|格式|为空/i;
+
+/** Advice for a refusal whose message names one of the two time fields. */
+function timeAdvice(payLocoMessage: string): string {
+	if (ORDER_TIME.test(payLocoMessage)) {
+		return ' PayLoco refused merchantOrderTime, the void order\'s own time: it must be yyyy-MM-ddTHH:mm:ss.SSS with Z or ±HH:MM and within 2 minutes of PayLoco\'s clock. Leave Merchant Order Time empty so the node stamps it when it sends, or map {{ $now }}; if it was already empty, check this n8n server\'s clock (NTP).';
+	}
+	if (REQUEST_TIME.test(payLocoMessage) && !FORMAT_OR_EMPTY.test(payLocoMessage)) {
+		return " PayLoco says the requestTime is outside its 2-minute window: this n8n server's clock is probably wrong. Sync it (NTP) and run again.";
+	}
+	return '';
+}
+
 export function describeFailure(
 	node: INode,
 	op: PayLocoOperation,
@@ -89,11 +132,12 @@ export function describeFailure(
 		return { error, json: { ...json, ...ids, attempts } };
 	}
 	if (cause instanceof Refusal) {
-		const clock = cause.isClockSkew
-			? " PayLoco says the requestTime is outside its 2-minute window: this n8n server's clock is probably wrong. Sync it (NTP) and run again."
-			: '';
+		const clock = timeAdvice(cause.payLocoMessage);
 		const error = new NodeApiError(node, cause.reply as JsonObject, {
 			itemIndex,
+			// PayLoco's refusals arrive with HTTP 2xx (only those bodies are read as replies). Without
+			// this, n8n would take httpCode from the reply's own "status" field, e.g. FAILED.
+			httpCode: '200',
 			message: `PayLoco refused item ${itemIndex}: ${refusalSummary(cause)}`,
 			description: `traceId ${cause.traceId ?? '(none)'}; status ${cause.status ?? '(none)'}. Quote the traceId to PayLoco support.${clock}`,
 		});
@@ -104,13 +148,20 @@ export function describeFailure(
 	}
 	if (cause instanceof Fault) {
 		const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-		const advice = cause.details.outcomeUnknown
-			? unknownOutcomeAdvice(op, body)
-			: 'PayLoco did not apply this request. Fix the cause and run again.';
+		const status = cause.details.httpStatus;
+		const http = cause.kind === 'http' && status ? httpStatusText(status, op, body) : undefined;
+		const advice =
+			http?.advice ??
+			(cause.details.outcomeUnknown ? unknownOutcomeAdvice(op, body) : 'PayLoco did not apply this request. Fix the cause and run again.');
 		const socket = cause.details.socketCode ? ` (network error ${cause.details.socketCode})` : '';
-		const error = new NodeOperationError(node, `${cause.message}${tries}${where}`, { itemIndex, description: `${advice}${socket}` });
+		const message = http?.what ? `PayLoco's gateway answered HTTP ${status}${tries}: ${http.what}${where}` : `${cause.message}${tries}${where}`;
+		const description = `${advice}${socket}`;
+		// With an HTTP status, n8n's httpCode is that status; a fault without one (timeout, reset) has none.
+		const error = status
+			? new NodeApiError(node, { httpStatus: status }, { itemIndex, message, description, httpCode: String(status) })
+			: new NodeOperationError(node, message, { itemIndex, description });
 		const json: IDataObject = { error: error.message, success: false, fault: cause.kind, outcomeUnknown: cause.details.outcomeUnknown };
-		if (cause.details.httpStatus) json.httpStatus = cause.details.httpStatus;
+		if (status) json.httpStatus = status;
 		if (cause.details.socketCode) json.networkError = cause.details.socketCode;
 		return { error, json: { ...json, ...ids, attempts } };
 	}
