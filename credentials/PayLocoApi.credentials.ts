@@ -1,6 +1,5 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
@@ -88,24 +87,15 @@ export class PayLocoApi implements ICredentialType {
 		},
 	];
 
-	// Every request made with this credential is signed here, at send time: the PayLoco node's,
-	// the credential test's, and the HTTP Request node's in "Predefined Credential Type" mode.
+	// Every request made with this credential is signed here, at send time: the PayLoco node's
+	// and the HTTP Request node's in "Predefined Credential Type" mode.
 	// A URL outside the credential's gateway is refused: a signature must never reach another host.
 	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
 		return signRequest(credentials as unknown as PayLocoCredentials, requestOptions as never) as unknown as IHttpRequestOptions;
 	}
 
-	// Signs a Transaction Query for an order that cannot exist: a JSON answer proves the base URL
-	// is PayLoco's and the key signs; a key problem fails in authenticate with its own message.
-	test: ICredentialTestRequest = {
-		request: {
-			method: 'POST',
-			url: '/v1/payments/open/api/query',
-			body: {
-				transType: 'QUERY',
-				accessType: 's2s',
-				merchantOrderId: 'n8n-credential-test',
-			},
-		},
-	};
+	// No `test` here: n8n runs a credential's own `test` in place of any node's, and a declarative
+	// test cannot check the signature on PayLoco's answer. The Test button runs the PayLoco node's
+	// `credentialTest` (testedBy: 'payLocoApiTest', nodes/PayLoco/credentialTest.ts) instead, for
+	// this credential wherever it was created, the HTTP Request node included.
 }

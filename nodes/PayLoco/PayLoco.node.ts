@@ -2,6 +2,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { OPERATIONS, operationProperties } from './actions/router';
+import { testPayLocoCredential } from './credentialTest';
 import { optionsProperty } from './engine/options';
 import { runOperation } from './engine/run';
 
@@ -23,8 +24,13 @@ export class PayLoco implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'payLocoApi', required: true }],
+		// testedBy: the Test button proves PayLoco accepts the key (see credentialTest.ts).
+		credentials: [{ name: 'payLocoApi', required: true, testedBy: 'payLocoApiTest' }],
 		properties: [...operationProperties(), optionsProperty],
+	};
+
+	methods = {
+		credentialTest: { payLocoApiTest: testPayLocoCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -12,6 +12,7 @@ import type {
 } from 'n8n-workflow';
 import type { KeyObject } from 'node:crypto';
 
+import { testPayLocoCredential } from './credentialTest';
 import { platformPublicKeyText } from './environment';
 import type { PayLocoCredentials } from './environment';
 import { loadPublicKey } from './signing';
@@ -48,7 +49,7 @@ export class PayLocoTrigger implements INodeType {
 			// editor takes that field for the node's authentication method, removes it from the form and
 			// offers it only while a new credential is created, so Form POST could not be chosen for an
 			// existing PayLoco API credential.
-			{ name: 'payLocoApi', required: true, displayOptions: { hide: { verification: ['hmac'] } } },
+			{ name: 'payLocoApi', required: true, testedBy: 'payLocoApiTest', displayOptions: { hide: { verification: ['hmac'] } } },
 			{
 				name: 'payLocoWebhookSecretApi',
 				required: true,
@@ -171,6 +172,8 @@ export class PayLocoTrigger implements INodeType {
 
 	methods = {
 		credentialTest: {
+			// The same test as the PayLoco node's: n8n uses whichever node it finds first.
+			payLocoApiTest: testPayLocoCredential,
 			async webhookSecretTest(
 				this: ICredentialTestFunctions,
 				credential: ICredentialsDecrypted,

@@ -65,3 +65,21 @@ export function opensslSign(privateKeyPem: string, bytes: Buffer): string {
 		rmSync(dir, { recursive: true, force: true });
 	}
 }
+
+/**
+ * The merchant key's fingerprint as the README tells operators to compute it, by running exactly
+ * `openssl pkey -in merchant-private.pem -pubout -outform DER | openssl dgst -sha256`, as
+ * `SHA256:<hex>`.
+ */
+export function opensslFingerprint(privateKeyPem: string): string {
+	const dir = mkdtempSync(join(tmpdir(), 'payloco-fingerprint-'));
+	try {
+		writeFileSync(join(dir, 'merchant-private.pem'), privateKeyPem);
+		const out = execFileSync('sh', ['-c', 'openssl pkey -in merchant-private.pem -pubout -outform DER | openssl dgst -sha256'], { cwd: dir, encoding: 'utf8' });
+		const hex = /([0-9a-f]{64})\s*$/.exec(out.trim());
+		if (!hex) throw new Error(`unexpected openssl output: ${out}`);
+		return `SHA256:${hex[1]}`;
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}

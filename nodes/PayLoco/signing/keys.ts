@@ -251,3 +251,13 @@ export function loadPrivateKey(text: string): KeyObject {
 export function loadPublicKey(text: string): KeyObject {
 	return cached('public', String(text ?? ''), parsePublicKey);
 }
+
+/**
+ * `SHA256:` + the hex SHA-256 of the key's DER SubjectPublicKeyInfo: the same value
+ * `openssl pkey -in merchant-private.pem -pubout -outform DER | openssl dgst -sha256` prints, so
+ * an operator can tell which public key a private key belongs to without showing either.
+ */
+export function publicKeyFingerprint(key: KeyObject): string {
+	const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+	return `SHA256:${createHash('sha256').update(spki).digest('hex')}`;
+}
