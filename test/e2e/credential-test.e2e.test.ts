@@ -70,6 +70,18 @@ class Session {
 		return (json.data ?? json) as T;
 	}
 
+	/** For files n8n writes in the background: retried for up to 30 s. */
+	async eventually<T>(method: string, route: string): Promise<T> {
+		for (let tries = 0; ; tries++) {
+			try {
+				return await this.call<T>(method, route);
+			} catch (error) {
+				if (tries >= 60) throw error;
+				await new Promise((resolve) => setTimeout(resolve, 500));
+			}
+		}
+	}
+
 	/** What the editor does on Save and then Test. */
 	async saveAndTest(name: string, data: Record<string, unknown>): Promise<{ status: string; message: string }> {
 		const saved = await this.call<{ id: string }>('POST', '/rest/credentials', { name, type: 'payLocoApi', data });
@@ -97,11 +109,13 @@ describe.each([1, 2] as N8nLine[])("the PayLoco API credential's Test button in 
 	}, 60_000);
 
 	test('the editor offers the Test button for the type, whichever node the credential is opened from', async () => {
-		const types = await session.call<Array<{ name: string; supportedNodes?: string[]; test?: unknown }>>('GET', '/types/credentials.json');
+		// The editor loads its settings first; that is also when n8n writes the type files it serves.
+		await session.call('GET', '/rest/settings');
+		const types = await session.eventually<Array<{ name: string; supportedNodes?: string[]; test?: unknown }>>('GET', '/types/credentials.json');
 		const payLocoApi = types.find((t) => t.name === 'payLocoApi');
 		expect(payLocoApi?.test).toBeUndefined(); // a credential `test` would win over the node's, and cannot check signatures
 		expect(payLocoApi?.supportedNodes).toEqual(expect.arrayContaining(['n8n-nodes-payloco.payLoco']));
-		const nodes = await session.call<Array<{ name: string; credentials?: Array<{ name: string; testedBy?: string }> }>>('GET', '/types/nodes.json');
+		const nodes = await session.eventually<Array<{ name: string; credentials?: Array<{ name: string; testedBy?: string }> }>>('GET', '/types/nodes.json');
 		const node = nodes.find((n) => n.name === 'n8n-nodes-payloco.payLoco');
 		expect(node?.credentials).toEqual([expect.objectContaining({ name: 'payLocoApi', testedBy: 'payLocoApiTest' })]);
 	});
