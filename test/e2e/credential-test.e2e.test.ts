@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco API credential's Test button in real n8n 1.x and 2.x, through n8n's own REST
  * endpoint, the way the editor calls it: sign in as the owner, save the credential
