@@ -100,7 +100,8 @@ describe.each([1, 2] as N8nLine[])("the PayLoco API credential's Test button in 
 
 	beforeAll(async () => {
 		home = await N8nHome.create(line, { packageTgz: tgz });
-		server = await home.start();
+		// With the editor on, as operators run n8n: only then does n8n serve its settings and type files.
+		server = await home.start({ env: { N8N_DISABLE_UI: 'false' } });
 		session = new Session(server);
 		await session.call('POST', '/rest/owner/setup', OWNER);
 	}, 240_000);
