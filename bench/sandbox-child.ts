@@ -14,7 +14,7 @@ import type { TLSSocket } from 'node:tls';
 
 import type * as SandboxModule from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
-import { packageRoot } from './common';
+import { MEMBER_ID, packageRoot } from './common';
 import type { GatewayStats, SandboxReply, SandboxRequest, Scheme } from './sandbox';
 
 const labelOf = (card: unknown) => (typeof card === 'string' ? card.replace(/^C-/, '').replace(/-\d+$/, '') : '?');
@@ -61,8 +61,8 @@ function countAt(sandbox: Sandbox): Map<string, Counted> {
 
 async function main() {
 	const { startSandbox } = require(join(packageRoot(), 'sandbox', 'server.js')) as typeof SandboxModule;
-	// No idempotent replays: one effect per card is then the node's doing, not the sandbox's.
-	const options = { merchantPublicKey: String(process.env.BENCH_MERCHANT_PUBLIC_PEM), latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0), replays: false };
+	// No idempotent replays, and only this merchant's memberId: one effect per card is then the clients' doing, not the sandbox's.
+	const options = { merchantPublicKey: String(process.env.BENCH_MERCHANT_PUBLIC_PEM), latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0), replays: false, memberId: MEMBER_ID };
 	const http = await startSandbox(options);
 	// The same platform key for both, so one credential's platform key verifies either.
 	const https = await startSandbox({ ...options, platformPrivateKey: http.platformPrivateKey, tls: true });
