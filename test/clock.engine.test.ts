@@ -40,8 +40,8 @@ describe.each([
 		expect(result.error).toBeUndefined();
 		for (const [n, item] of result.items.entries()) {
 			expect(item.json).toMatchObject({ success: true, status: 'SUCCESS', cardId: `C-${n + 1}`, attempts: 2, clockCorrected: true });
-			// The Date header has whole seconds: the measured offset is within a couple of seconds of the real one.
-			expect(Math.abs(Number(item.json.clockCorrectionMs) - offset)).toBeLessThan(2500);
+			// The Date header has whole seconds and the round trip blurs it: the measured offset is within a few seconds.
+			expect(Math.abs(Number(item.json.clockCorrectionMs) - offset)).toBeLessThan(5000);
 			const sent = requestsFor('requestId', `R-${offset}-${n + 1}`);
 			expect(sent.map((r) => r.outcome)).toEqual(['rejected:10010002', 'success']);
 			expect(sent.every((r) => verifiedByOpenssl(r, merchant))).toBe(true);
@@ -56,8 +56,10 @@ describe.each([
 		expect(sandbox.effects).toHaveLength(3);
 		const hints = hintsOf(result);
 		expect(hints).toEqual([expect.objectContaining({ type: 'warning' })]);
-		const sign = offset > 0 ? '\\+' : '-';
-		expect(hints[0].message).toMatch(new RegExp(`clock is 1(79|80|81) s ${offset > 0 ? 'behind' : 'ahead of'} PayLoco's \\(offset ${sign}1(79|80|81) s`));
+		const [, seconds, direction, shown] = /clock is (\d+) s (behind|ahead of) PayLoco's \(offset ([+-]\d+) s/.exec(hints[0].message) ?? [];
+		expect(Math.abs(Number(seconds) - 180)).toBeLessThanOrEqual(5);
+		expect(Number(shown)).toBe(Math.sign(offset) * Number(seconds));
+		expect(direction).toBe(offset > 0 ? 'behind' : 'ahead of');
 		expect(hints[0].message).toMatch(/more than 120 s off its clock\. 3 item\(s\) .* sent once more/);
 	});
 
