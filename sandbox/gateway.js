@@ -251,6 +251,7 @@ class Gateway {
       const a = answer(CODES.SUCCESS, 'Success', order.status, data());
       return scenario === 'FALSEOK' ? { ...a, success: false } : a;
     }
+    if (scenario in PENDING_ENDS) return pendingThatDoesNotSucceed(this.hooks, b, order, data, scenario);
     pre.voided = true;
     pre.status = 'CLOSED';
     this.effects.push({ kind: 'preAuthVoided', id: pre.merchantOrderId, requestKey: order.merchantOrderId, at: Date.now() });
@@ -292,6 +293,33 @@ class Gateway {
       settle: () => { order.status = 'SUCCESS'; order.completeTime = rfc3339(); } }, undefined);
     return order;
   }
+}
+
+/**
+ * Pending voids that do not end in SUCCESS, for following a PENDING answer to its end:
+ * PENDINGFAIL- is accepted as PENDING and turns FAILED after notifyDelayMs (nothing is voided);
+ * PENDINGSTUCK- is accepted as PENDING and never settles.
+ */
+const PENDING_ENDS = { PENDINGFAIL: 'FAILED', PENDINGSTUCK: null };
+
+/**
+ * @param {{ onPending: (job: PendingJob, notifyUrl: string | undefined) => void }} hooks
+ * @param {Body} b @param {Order} order @param {() => Record<string, unknown>} data @param {string} scenario
+ * @returns {Answer}
+ */
+function pendingThatDoesNotSucceed(hooks, b, order, data, scenario) {
+  const end = PENDING_ENDS[/** @type {keyof typeof PENDING_ENDS} */ (scenario)];
+  order.status = 'PENDING';
+  order.completeTime = null;
+  const result = answer(CODES.PENDING, '处理中', 'PENDING', data());
+  if (end) {
+    hooks.onPending({
+      eventName: 'PRE_AUTH_VOID', eventType: 'NOTIFY',
+      payload: { id: `evt_${crypto.randomUUID()}`, ...data(), merchantId: order.merchantId, status: end },
+      settle: () => { order.status = end; order.completeTime = rfc3339(); },
+    }, optionalString(b.notifyUrl));
+  }
+  return result;
 }
 
 function optionalString(/** @type {unknown} */ v) {

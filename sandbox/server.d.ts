@@ -118,6 +118,8 @@ export interface Sandbox {
   close(): Promise<void>;
   setClockOffset(ms: number): void;
   clockOffsetMs(): number;
+  /** The most gateway requests in progress at once since the last reset(). */
+  peakInFlight(): number;
   sendNotification(url: string, o: NotifyOptions): Promise<{ status: number; body: string }>;
 }
 

@@ -16,7 +16,7 @@ const ROUTES = {
   '/gateway/v1/payments/open/api/query': { op: 'query', dialect: 'A', idField: 'merchantOrderId' },
 };
 
-const SCENARIOS = new Set(['PENDING', 'FAIL', 'ERR500', 'ERR502', 'ERR503', 'RATE429', 'SLOW', 'HTML', 'EMPTY', 'NOTJSON',
+const SCENARIOS = new Set(['PENDING', 'PENDINGFAIL', 'PENDINGSTUCK', 'FAIL', 'ERR500', 'ERR502', 'ERR503', 'RATE429', 'SLOW', 'HTML', 'EMPTY', 'NOTJSON',
   'NOTRACE', 'BADSIG', 'NOSIG', 'RESET', 'STALE', 'FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW',
   'OKFAILED', 'FALSEOK', 'OTHERID', 'TIMEOUTDUP']);
 
@@ -50,7 +50,7 @@ const MAX_BODY = 1024 * 1024;
  *   platformPrivateKey: import('node:crypto').KeyObject, requests: RequestRecord[],
  *   effects: import('./gateway').Effect[], notifications: import('./notify').NotificationRecord[],
  *   addPreAuth: (p: PreAuthInput) => import('./gateway').Order, reset: () => void, close: () => Promise<void>,
- *   setClockOffset: (ms: number) => void, clockOffsetMs: () => number,
+ *   setClockOffset: (ms: number) => void, clockOffsetMs: () => number, peakInFlight: () => number,
  *   sendNotification: (url: string, o: import('./notify').NotifyOptions) => Promise<{ status: number, body: string }>,
  *   server: http.Server, caCertFile?: string, caCertPem?: string }} Sandbox
  */
@@ -91,6 +91,9 @@ async function startSandbox(options) {
   // The gateway's clock against this machine's: it stamps the Date header and judges requestTime
   // and merchantOrderTime, like a PayLoco whose clock differs from the n8n server's.
   let clockOffsetMs = options.clockOffsetMs ?? 0;
+  // Gateway requests being answered right now, and the most at once since the last reset().
+  let inFlight = 0;
+  let peakInFlight = 0;
   const gatewayNow = () => Date.now() + clockOffsetMs;
 
   /** @type {RequestRecord[]} */
@@ -276,6 +279,9 @@ async function startSandbox(options) {
       const rec = { method: req.method ?? '', path, headers: req.headers, rawBody, receivedAt: Date.now(),
         signatureValid: keys.verifyBase64(merchantKey, rawBody, Array.isArray(sig) ? sig[0] : sig), outcome: 'received', scenario: '' };
       requests.push(rec);
+      inFlight++;
+      peakInFlight = Math.max(peakInFlight, inFlight);
+      res.on('close', () => { inFlight--; });
       res.on('finish', () => log(`${rec.method} ${path} -> ${res.statusCode} ${rec.outcome}`));
       handleGateway(req, res, rec).catch((e) => {
         rec.outcome = `error:${e instanceof Error ? e.message : e}`;
@@ -318,6 +324,7 @@ async function startSandbox(options) {
       clockOffsetMs = ms;
     },
     clockOffsetMs: () => clockOffsetMs,
+    peakInFlight: () => peakInFlight,
     // Arrays are emptied in place so references tests already hold keep working; seeded pre-auths come back.
     reset() {
       notifier.clear();
@@ -326,6 +333,7 @@ async function startSandbox(options) {
       notifications.length = 0;
       flakySeen.clear();
       clockOffsetMs = options.clockOffsetMs ?? 0;
+      peakInFlight = inFlight;
       seed();
     },
     close() {

@@ -9,7 +9,13 @@ export interface RunOptions {
 	verifyResponses: boolean;
 	/** Build, validate and show every body; send and sign nothing (engine/preview.ts). */
 	preview: boolean;
+	/** Pre-Auth Void: follow a PENDING answer with Transaction Queries (engine/waitForFinal.ts). */
+	waitForFinal: boolean;
+	/** Total wait for a final status, from the void's answer. */
+	maxWaitMs: number;
 }
+
+export const MAX_WAIT_SECONDS = 300;
 
 export const DEFAULTS: RunOptions = {
 	concurrency: 4,
@@ -19,6 +25,8 @@ export const DEFAULTS: RunOptions = {
 	maxAttempts: 3,
 	verifyResponses: true,
 	preview: false,
+	waitForFinal: false,
+	maxWaitMs: 60_000,
 };
 
 /** The `options` collection, shared by every operation. */
@@ -55,6 +63,15 @@ export const optionsProperty: INodeProperties = {
 			description: 'Attempts per item, counting the first, when Retry Transient Failures is on',
 		},
 		{
+			displayName: 'Max Wait (Seconds)',
+			name: 'maxWaitSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: MAX_WAIT_SECONDS },
+			default: 60,
+			displayOptions: { show: { '/resource': ['payment'], '/operation': ['preAuthVoid'] } },
+			description: 'With Wait for Final Status on: how long to wait for a final status after the void is answered, in seconds (at most 300)',
+		},
+		{
 			displayName: 'Preview (Send Nothing)',
 			name: 'preview',
 			type: 'boolean',
@@ -86,6 +103,15 @@ export const optionsProperty: INodeProperties = {
 			description:
 				"Whether to check PayLoco's signature on every response with the platform public key. Turn off only for testing: an unverified answer could be forged.",
 		},
+		{
+			displayName: 'Wait for Final Status',
+			name: 'waitForFinal',
+			type: 'boolean',
+			default: false,
+			displayOptions: { show: { '/resource': ['payment'], '/operation': ['preAuthVoid'] } },
+			description:
+				'Whether to follow a PENDING void with signed Transaction Queries (first after 2 s, then further apart) until PayLoco reports SUCCESS, FAILED or CLOSED, or Max Wait ends. This waits inside the run, so the next node gets the final answer; the PayLoco Trigger instead reacts later, when PayLoco sends its notification.',
+		},
 	],
 };
 
@@ -104,5 +130,7 @@ export function readOptions(fns: IExecuteFunctions): RunOptions {
 		maxAttempts: clamp(raw.maxAttempts, 1, 10, DEFAULTS.maxAttempts),
 		verifyResponses: raw.verifyResponses === undefined ? DEFAULTS.verifyResponses : raw.verifyResponses === true,
 		preview: raw.preview === true,
+		waitForFinal: raw.waitForFinal === true,
+		maxWaitMs: clamp(raw.maxWaitSeconds, 1, MAX_WAIT_SECONDS, DEFAULTS.maxWaitMs / 1000) * 1000,
 	};
 }

@@ -25,3 +25,29 @@ export async function forEachLimited(
 	};
 	await Promise.all(Array.from({ length: Math.min(concurrency, indexes.length) }, worker));
 }
+
+/**
+ * At most `size` calls at once, shared by every request of a run: the items' own requests and the
+ * Transaction Queries that follow PENDING voids, so waiting for final statuses never exceeds the
+ * node's Concurrency.
+ */
+export class Slots {
+	private free: number;
+	private readonly waiting: Array<() => void> = [];
+
+	constructor(size: number) {
+		this.free = Math.max(1, size);
+	}
+
+	async run<T>(work: () => Promise<T>): Promise<T> {
+		if (this.free > 0) this.free--;
+		else await new Promise<void>((resolve) => this.waiting.push(resolve));
+		try {
+			return await work();
+		} finally {
+			const next = this.waiting.shift();
+			if (next) next();
+			else this.free++;
+		}
+	}
+}

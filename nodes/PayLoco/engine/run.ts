@@ -19,8 +19,10 @@ import { attemptResult, Fault, Refusal, UnknownAfterRetry } from '../faults';
 import type { AttemptResult } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
-import { forEachLimited } from './pool';
+import { forEachLimited, Slots } from './pool';
 import { previewRun } from './preview';
+import { followToFinal, pollOptions, queryTransaction, waitsForFinal, withFinal } from './waitForFinal';
+import type { FinalResult } from './waitForFinal';
 import { readReply } from './reply';
 import { backoffMs } from './retry';
 import { sentFailure, sentSuccess, stoppedRunListing } from './summary';
@@ -61,6 +63,24 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	let firstFailure: { index: number; failure: ItemFailure } | undefined;
 	const runClock = new RunClock();
 	const sent: SentItem[] = [];
+	// Every request of the run takes a slot: the items' own and the queries that follow PENDING voids.
+	const slots = new Slots(options.concurrency);
+	const followUps: Array<Promise<void>> = [];
+	const stopped = () => firstFailure !== undefined;
+	const record = (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, end: FinalResult) => {
+		if (!end.error) {
+			sent.push(sentSuccess(op, i, body, end.outcome as IDataObject));
+			results[i] = { json: { ...end.outcome, ...sentIds(op, body), attempts, ...story, ...end.extra, ...clock.output() }, pairedItem: { item: i } };
+			return;
+		}
+		sent.push(sentFailure(op, i, body, end.error));
+		const failure = describeFailure(fns.getNode(), op, i, end.error, body, attempts);
+		withClock(failure, clock, end.error);
+		withFinal(failure, end);
+		Object.assign(failure.json, story);
+		if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
+		else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
+	};
 	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));
 	await forEachLimited(
 		toSend,
@@ -69,23 +89,21 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		async (i) => {
 			const body = bodies[i] as IDataObject;
 			const clock = runClock.item();
-			const { outcome, attempts, history, error } = await callWithRetries(fns, op, body, options, platformKey, clock);
+			const { outcome, attempts, history, error } = await callWithRetries(fns, op, body, options, platformKey, { clock, slots });
 			// Every attempt's result, when there was more than one: a retry's answer is not the whole story.
 			const story = attempts > 1 ? { attemptResults: history as unknown as IDataObject[] } : {};
-			if (!error) {
-				sent.push(sentSuccess(op, i, body, outcome as IDataObject));
-				results[i] = { json: { ...outcome, ...sentIds(op, body), attempts, ...story, ...clock.output() }, pairedItem: { item: i } };
+			if (!error && waitsForFinal(op, options, outcome)) {
+				// Wait for Final Status: followed outside this worker, so later items are sent meanwhile.
+				const query = (q: IDataObject) => callWithRetries(fns, queryTransaction, q, pollOptions(options), platformKey, { clock, slots });
+				const follow = followToFinal(body, outcome as IDataObject, options.maxWaitMs, query, stopped);
+				followUps.push(follow.then((end) => record(i, body, clock, attempts, story, end)));
 				return;
 			}
-			sent.push(sentFailure(op, i, body, error));
-			const failure = describeFailure(fns.getNode(), op, i, error, body, attempts);
-			withClock(failure, clock, error);
-			Object.assign(failure.json, story);
-			if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
-			else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
+			record(i, body, clock, attempts, story, { outcome, error, extra: {} });
 		},
-		() => firstFailure !== undefined,
+		stopped,
 	);
+	await Promise.all(followUps);
 	runClock.addHint(fns);
 	if (firstFailure) {
 		// Items already sent were applied (or may have been): the error that stops the run says which.
@@ -212,7 +230,7 @@ async function callWithRetries(
 	body: IDataObject,
 	options: RunOptions,
 	platformKey: KeyObject | undefined,
-	clock: ItemClock,
+	{ clock, slots }: { clock: ItemClock; slots: Slots },
 ): Promise<{ outcome?: IDataObject; attempts: number; history: AttemptResult[]; error?: unknown }> {
 	clock.stampOnFirstSend(op, body);
 	const check = { sent: body, readOnly: !op.changesState };
@@ -227,7 +245,7 @@ async function callWithRetries(
 		let reply: RawReply | undefined;
 		const sentAt = Date.now();
 		try {
-			reply = await postToPayLoco(fns, op.path, clock.bodyToSend(body), options.timeout);
+			reply = await slots.run(async () => await postToPayLoco(fns, op.path, clock.bodyToSend(body), options.timeout));
 			clock.observe(reply, sentAt);
 			const outcome = readReply(reply, platformKey, check);
 			history.push(attemptResult(attempts, outcome));
