@@ -80,6 +80,8 @@ describe('Wait for Final Status (Pre-Auth Void)', () => {
 		const stopped = await runPayLoco(sandbox, merchant, voidPreAuth(), [{ mo: 'PENDINGFAIL-W-4', ori: 'PA-AUTO-W-4' }]);
 		expect(stopped.error?.message).toMatch(/^The void ended FAILED/);
 		expect(stopped.error?.description).toMatch(/first accepted as PENDING \(traceId \S+\); \d+ Transaction Quer(y|ies) later PayLoco reports FAILED/);
+		// The stopped run's listing counts it as not applied, with the query's traceId.
+		expect(stopped.error?.description).toMatch(/accepted PENDING, then ended FAILED after \d+ Transaction Queries/);
 	});
 
 	it('without the option, or for a void answered SUCCESS, nothing is queried', async () => {

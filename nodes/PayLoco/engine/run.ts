@@ -21,7 +21,7 @@ import { readOptions } from './options';
 import type { RunOptions } from './options';
 import { forEachLimited, Slots } from './pool';
 import { previewRun } from './preview';
-import { followToFinal, pollOptions, queryTransaction, waitsForFinal, withFinal } from './waitForFinal';
+import { finalSentItem, followToFinal, pollOptions, queryTransaction, waitsForFinal, withFinal } from './waitForFinal';
 import type { FinalResult } from './waitForFinal';
 import { readReply } from './reply';
 import { backoffMs } from './retry';
@@ -73,7 +73,7 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 			results[i] = { json: { ...end.outcome, ...sentIds(op, body), attempts, ...story, ...end.extra, ...clock.output() }, pairedItem: { item: i } };
 			return;
 		}
-		sent.push(sentFailure(op, i, body, end.error));
+		sent.push(finalSentItem(op, i, body, end) ?? sentFailure(op, i, body, end.error));
 		const failure = describeFailure(fns.getNode(), op, i, end.error, body, attempts);
 		withClock(failure, clock, end.error);
 		withFinal(failure, end);

@@ -3,7 +3,9 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../actions/operation';
 import { queryTransaction } from '../actions/payment/query.operation';
+import { sentIds } from './errors';
 import type { RunOptions } from './options';
+import type { SentItem } from './summary';
 
 /**
  * Wait for Final Status (Pre-Auth Void): a void PayLoco answered PENDING is followed, inside the
@@ -109,4 +111,11 @@ export { queryTransaction };
 export function withFinal(failure: { error: { description?: string | null }; json: IDataObject }, end: FinalResult): void {
 	Object.assign(failure.json, end.extra);
 	if (end.error instanceof VoidNotCompleted) failure.error.description = end.error.description;
+}
+
+/** For a stopped run's listing: a void that ended FAILED or CLOSED was not applied ("refused"), with the query's traceId. */
+export function finalSentItem(op: PayLocoOperation, index: number, body: IDataObject, end: FinalResult): SentItem | undefined {
+	if (!(end.error instanceof VoidNotCompleted)) return undefined;
+	const detail = `accepted PENDING, then ended ${String(end.extra.status)} after ${String(end.extra.polls)} Transaction Queries`;
+	return { index, ids: sentIds(op, body), outcome: 'refused', detail, traceId: String(end.extra.traceId) };
 }
