@@ -105,6 +105,54 @@ const runWorkflow = {
 	},
 };
 
+/** Manual Trigger → one chargeback alert → PayLoco node with `parameters` (and its options). */
+function singleNodeWorkflow(id: string, hex: string, name: string, nodeName: string, alert: Record<string, string>, parameters: Record<string, unknown>) {
+	const nodeId = (n: number) => `${hex}-5a1d-4e8f-9c3b-7d2e1f0a9b0${n}`;
+	return {
+		id,
+		name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ id: nodeId(1), name: 'Run', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: nodeId(2),
+				name: 'Alert',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [220, 0],
+				parameters: {
+					mode: 'manual',
+					assignments: { assignments: Object.entries(alert).map(([k, value], i) => ({ id: `a${i}`, name: k, value, type: 'string' })) },
+					options: {},
+				},
+			},
+			{ id: nodeId(3), name: nodeName, type: 'n8n-nodes-payloco.payLoco', typeVersion: 1, position: [440, 0], parameters, credentials: { payLocoApi: CREDENTIAL } },
+		],
+		connections: {
+			Run: { main: [[{ node: 'Alert', type: 'main', index: 0 }]] },
+			Alert: { main: [[{ node: nodeName, type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+const previewWorkflow = singleNodeWorkflow('plEditorPrev001', '0c6c2f7e', 'Preview a card cancellation', 'Cancel Card (Preview)', { alertId: 'CB-2026-0002', cardId: '1655900976772227' }, {
+	resource: 'card',
+	operation: 'cancel',
+	cardId: '={{ $json.cardId }}',
+	requestId: '={{ $json.alertId }}',
+	transType: 'PAY',
+	options: { preview: true },
+});
+const waitWorkflow = singleNodeWorkflow('plEditorWait001', '0d6c2f7e', 'Void a pre-authorization and wait for the result', 'Void Pre-Auth', { orderId: 'PENDING-ORDER-7001', preAuthId: 'PA-AUTO-7001' }, {
+	resource: 'payment',
+	operation: 'preAuthVoid',
+	merchantOrderId: '={{ $json.orderId }}-VOID',
+	oriMerchantOrderId: '={{ $json.preAuthId }}',
+	currency: 'USD',
+	transAmt: '100.01',
+	options: { waitForFinal: true, maxWaitSeconds: 30 },
+});
 
 let sandbox: Sandbox;
 let tmp: string;
@@ -228,6 +276,8 @@ beforeAll(async () => {
 		},
 	]);
 	await home.importWorkflow(runWorkflow);
+	await home.importWorkflow(previewWorkflow);
+	await home.importWorkflow(waitWorkflow);
 	// The harness turns the UI off by default; this test is about the UI.
 	server = await home.start({ env: { N8N_DISABLE_UI: 'false' } });
 
@@ -405,6 +455,44 @@ describe('the PayLoco nodes in the n8n 2.x editor (Chromium)', () => {
 			if (await toastClose.count()) await toastClose.first().click();
 			await gone(page.locator('.el-notification'));
 			await shot('execution-output', 'execution.png');
+		});
+	});
+	/** Runs an imported workflow from the editor and shows `nodeName`'s output as JSON; returns its first item. */
+	async function runAndOpen(workflowId: string, nodeName: string, text: string): Promise<Record<string, unknown>> {
+		await page.goto(`${server.url}/workflow/${workflowId}`);
+		await byTestId('execute-workflow-button').click();
+		const executions = await home.waitForExecutions(workflowId, 1, 60_000);
+		expect(executions.map((e) => e.status)).toEqual(['success']);
+		const [stored] = await home.listExecutions({ workflowId, withData: true });
+		const flatted = require(path.join(home.rt.modules, 'flatted')) as { parse(text: string): RawRun['data'] };
+		const [output] = outputOf({ data: flatted.parse(stored.data ?? '') }, nodeName);
+		await byTestId('canvas-node').filter({ hasText: nodeName }).dblclick();
+		const panel = byTestId('output-panel', byTestId('ndv'));
+		await visible(panel);
+		await byTestId('ndv-run-data-display-mode', panel).getByText('JSON', { exact: true }).click();
+		await containsText(panel, text, 'the output panel');
+		const toastClose = page.locator('.el-notification .el-notification__closeBtn');
+		if (await toastClose.count()) await toastClose.first().click();
+		await gone(page.locator('.el-notification'));
+		return output;
+	}
+
+	test('a preview shows the exact body that would be signed, and sends nothing', async () => {
+		await step('preview', async () => {
+			const before = sandbox.requests.length;
+			const output = await runAndOpen(previewWorkflow.id, 'Cancel Card (Preview)', 'stampedAtSend');
+			expect(output).toMatchObject({ preview: true, sent: false, cardId: '1655900976772227', requestId: 'CB-2026-0002', stampedAtSend: ['requestTime'] });
+			expect(sandbox.requests.length).toBe(before);
+			await shot('preview-output', 'preview.png');
+		});
+	});
+
+	test('a PENDING void waited for inside the run ends SUCCESS, with both traceIds and the polls', async () => {
+		await step('wait-for-final', async () => {
+			const output = await runAndOpen(waitWorkflow.id, 'Void Pre-Auth', 'voidTraceId');
+			expect(output).toMatchObject({ success: true, status: 'SUCCESS', final: true, merchantOrderId: 'PENDING-ORDER-7001-VOID', voidTraceId: expect.any(String) });
+			expect(Number(output.polls)).toBeGreaterThanOrEqual(1);
+			await shot('wait-for-final-output', 'wait-for-final.png');
 		});
 	});
 });
