@@ -90,8 +90,10 @@ let tmp: string;
 let tgz: string;
 
 beforeAll(async () => {
-	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem });
-	slowSandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, latencyMs: KILL_LATENCY_MS });
+	// No replays: a repeated request ID is processed afresh (PayLoco may not deduplicate), so a card
+	// sent twice cannot hide behind the first answer.
+	sandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, replays: false });
+	slowSandbox = await startSandbox({ merchantPublicKey: merchant.publicPem, latencyMs: KILL_LATENCY_MS, replays: false });
 	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'payloco-queue-e2e-'));
 	tgz = packPackage(tmp);
 }, 60_000);
