@@ -265,7 +265,8 @@ describe('PENDING and notifications', () => {
       const r = await post(VOID, voidBody('PENDING-1', 'PA-1001', 'USD', '100.01', { notifyUrl: hook.url }));
       expect(r.json).toMatchObject({ code: CODES.PENDING, message: '处理中', data: { status: 'PENDING' } });
       expect((await post(QUERY, queryBody('PENDING-1'))).json).toMatchObject({ errCode: CODES.PENDING, status: 'PENDING' });
-      await waitFor(() => hook.got.length >= 2);
+      // The sandbox records a delivery once it has read the receiver's answer, after the receiver saw it.
+      await waitFor(() => hook.got.length >= 2 && sb.notifications.length >= 2);
       const [a, b] = hook.got;
       expect(b.body.equals(a.body)).toBe(true);
       const event = JSON.parse(b.body.toString());
