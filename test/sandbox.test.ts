@@ -88,7 +88,7 @@ async function receiver(statuses: number[] = []) {
 }
 
 /** Poll `cond` (running `step` before each look) until it holds or `ms` passes. */
-const waitFor = async (cond: () => boolean, ms = 3000, step: () => Promise<void> = async () => undefined) => {
+const waitFor = async (cond: () => boolean, ms = 15_000, step: () => Promise<void> = async () => undefined) => {
   const end = Date.now() + ms;
   for (;;) {
     await step();
