@@ -110,7 +110,8 @@ function workflowFor(tag: string) {
 		node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, 300),
 		items('Scenario Cards', cases.map((c) => ({ card: c.card })), 220, 0),
 		payLoco('Cancel Catalogue', { resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', options: { retry: false, timeout: 1000 } }, 440, 0),
-		items('Flaky Cards', FLAKY.map((s) => ({ card: `${s}-${tag}` })), 220, 200),
+		// The last one: applied, answered too late, and the retry refused as a duplicate.
+		items('Flaky Cards', [...FLAKY, 'TIMEOUTDUP'].map((s) => ({ card: `${s}-${tag}` })), 220, 200),
 		payLoco('Cancel With Retries', {
 			resource: 'card',
 			operation: 'cancel',
@@ -312,7 +313,7 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 
 		// --- FLAKY*: the node's own retry, same requestId, one effect each, two attempts.
 		const flaky = emitted(result, 'Cancel With Retries');
-		expect(flaky.map((o) => o.pairedItem)).toEqual(FLAKY.map((_, i) => ({ item: i })));
+		expect(flaky.map((o) => o.pairedItem)).toEqual([...FLAKY, 'TIMEOUTDUP'].map((_, i) => ({ item: i })));
 		FLAKY.forEach((s, i) => {
 			const card = `${s}-${tag}`;
 			expect(flaky[i].json).toEqual({
@@ -336,6 +337,14 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 			expect(sent[0].headers.signature).not.toBe(sent[1].headers.signature);
 			expect(sandbox.effects.filter((e) => e.id === card)).toEqual([expect.objectContaining({ kind: 'cardCancelled', requestKey: `alert-${card}` })]);
 		});
+		// TIMEOUTDUP-: a timeout, then "duplicate" for the same ID, is an unknown outcome, not a refusal.
+		const dup = flaky[FLAKY.length].json;
+		const dupCard = `TIMEOUTDUP-${tag}`;
+		expect(dup).toMatchObject({ success: false, outcomeUnknown: true, fault: 'timeout', code: '40050001', attempts: 2, cardId: dupCard, requestId: `alert-${dupCard}` });
+		expect(String(dup.error)).toMatch(/^The outcome of item 4 is unknown: an earlier attempt \(timeout\) may have been applied, and PayLoco now answers 40050001 /);
+		expect(dup.attemptResults).toEqual([{ attempt: 1, fault: 'timeout' }, { attempt: 2, status: 'FAILED', code: '40050001', traceId: expect.stringMatching(/\S/) }]);
+		expect(requestsFor(dupCard).map((r) => sentBody(r).requestId)).toEqual([`alert-${dupCard}`, `alert-${dupCard}`]);
+		expect(sandbox.effects.filter((e) => e.id === dupCard)).toHaveLength(1);
 
 		// --- Pre-Auth Void: success, PENDING, decline; the Chinese reqReserved crosses the wire as UTF-8.
 		const voided = emitted(result, 'Void Pre-Auth');
@@ -372,7 +381,7 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 
 		// --- Every request n8n sent is signed over exactly the bytes that arrived (openssl decides).
 		const all = sandbox.requests;
-		expect(all.length).toBe(cases.length + 2 * FLAKY.length + voids.length + 5);
+		expect(all.length).toBe(cases.length + 2 * (FLAKY.length + 1) + voids.length + 5);
 		for (const r of all) {
 			expect({ path: r.path, verified: verifiedByOpenssl(r, merchant) }).toEqual({ path: r.path, verified: true });
 			expect(r.headers['content-type']).toMatch(/^application\/json/);
