@@ -16,7 +16,7 @@ export class PayLocoApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:payloco.svg', dark: 'file:payloco.dark.svg' };
 
-	documentationUrl = 'https://github.com/REPLACE-WITH-GITHUB-OWNER/n8n-nodes-payloco#credential';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-payloco#credential';
 
 	properties: INodeProperties[] = [
 		{

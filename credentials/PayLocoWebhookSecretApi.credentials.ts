@@ -8,7 +8,7 @@ export class PayLocoWebhookSecretApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:payloco.svg', dark: 'file:payloco.dark.svg' };
 
-	documentationUrl = 'https://github.com/REPLACE-WITH-GITHUB-OWNER/n8n-nodes-payloco#payloco-trigger';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-payloco#payloco-trigger';
 
 	properties: INodeProperties[] = [
 		{

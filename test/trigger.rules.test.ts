@@ -72,7 +72,7 @@ describe('notifyTime freshness', () => {
 		}
 		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest)).toBeUndefined();
 		expect(checkNotifyTime({ notifyTime: '' }, t0, oldest)).toBeUndefined();
-		// With Require notifyTime it is refused.
+		// With Require Notify Time it is refused.
 		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest, true)).toBe('noNotifyTime');
 		expect(checkNotifyTime({ notifyTime: at(t0) }, t0, oldest, true)).toBeUndefined();
 	});

@@ -387,7 +387,7 @@ describe('only this merchant\'s fresh notifications, once', () => {
 		expect(r.executions).toHaveLength(1);
 	});
 
-	it('with Require Merchant ID and Require notifyTime, refuses a signed body naming no merchant or no time (e.g. an API answer)', async () => {
+	it('with Require Merchant ID and Require Notify Time, refuses a signed body naming no merchant or no time (e.g. an API answer)', async () => {
 		const r = await receiver({ parameters: { options: { requireMerchantId: true, requireNotifyTime: true } } });
 		const answer = { success: true, errCode: '00000000', errMessage: 'Success', status: 'SUCCESS', traceId: 'T1' };
 		expect(await send(r, { payload: answer })).toEqual({ status: 401, body: REJECTION });

@@ -105,9 +105,9 @@ describe('the lockfile', () => {
 describe('the repository n8n verifies', () => {
 	const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-	it('package.json, the codex files and the credentials name one GitHub repository', () => {
-		// The owner is a placeholder until the real one is known (README, Releasing); the publish
-		// workflow refuses to publish while it is there.
+	it('package.json names one GitHub repository; the codex files and the credentials link to the npm page', () => {
+		// The owner is a placeholder until the real one is known (CONTRIBUTING.md, Releasing); the
+		// publish workflow refuses to publish while it is there.
 		const repo = /^git\+https:\/\/github\.com\/([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)\.git$/.exec(pkg.repository.url);
 		expect(repo).not.toBeNull();
 		const [, owner, name] = repo as RegExpExecArray;
@@ -120,14 +120,28 @@ describe('the repository n8n verifies', () => {
 		expect(pkg.license).toBe('MIT');
 		expect(pkg.dependencies ?? {}).toEqual({});
 
+		// The Docs links n8n shows open the package's npm page, which exists as soon as it is
+		// published (a GitHub link would be broken until the placeholder owner is replaced), at a
+		// heading the README really has.
 		const published = ['nodes', 'credentials'].flatMap((dir) =>
 			(fs.readdirSync(path.join(root, dir), { recursive: true }) as string[])
 				.filter((file) => /\.(ts|json)$/.test(file))
 				.map((file) => path.join(dir, file)),
 		);
-		const links = published.flatMap((file) => fs.readFileSync(path.join(root, file), 'utf8').match(/https:\/\/github\.com\/[^'"\s)]*/g) ?? []);
+		const links = published.flatMap((file) => fs.readFileSync(path.join(root, file), 'utf8').match(/https:\/\/(?:github\.com|www\.npmjs\.com)\/[^'"\s)]*/g) ?? []);
 		expect(links.length).toBeGreaterThanOrEqual(6); // two credentials, two links in each codex file
-		for (const link of links) expect(link.startsWith(`${base}#`)).toBe(true);
+		const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\s-]/g, '').replace(/\s/g, '-');
+		const anchors = new Set(
+			fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+				.split('\n')
+				.filter((line) => /^#{1,6} /.test(line))
+				.map((line) => slug(line.replace(/^#+ /, ''))),
+		);
+		for (const link of links) {
+			const [page, anchor] = link.split('#');
+			expect({ link, page }).toEqual({ link, page: `https://www.npmjs.com/package/${pkg.name}` });
+			expect({ link, anchorInReadme: anchors.has(anchor) }).toEqual({ link, anchorInReadme: true });
+		}
 	});
 
 	it('each node has a codex file in Finance & Accounting with documentation links', () => {

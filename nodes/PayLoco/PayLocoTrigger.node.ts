@@ -142,7 +142,7 @@ export class PayLocoTrigger implements INodeType {
 							"Whether to refuse (HTTP 401) a notification that names no merchantId. PayLoco's API answers are signed with the same platform key as notifications; a body naming no merchant cannot be bound to yours.",
 					},
 					{
-						displayName: 'Require notifyTime',
+						displayName: 'Require Notify Time',
 						name: 'requireNotifyTime',
 						type: 'boolean',
 						default: false,

@@ -25,5 +25,18 @@ const TRANS_TYPE_NAMES: Partial<Record<(typeof TRANS_TYPES)[number], string>> = 
 	VCC: 'VCC (VCC Card Transactions)',
 };
 
-/** The Transaction Type dropdown: alphabetical, as n8n lists long option lists. */
+/** The Transaction Type dropdown: alphabetical, as n8n lists long option lists (Query Transaction). */
 export const TRANS_TYPE_OPTIONS = [...TRANS_TYPES].sort().map((value) => ({ name: TRANS_TYPE_NAMES[value] ?? value, value }));
+
+/**
+ * Cancel Card's dropdown: the two a card cancellation uses come first, each saying when to use it,
+ * so nobody has to read thirteen codes to find them; the rest follow alphabetically.
+ */
+export const CANCEL_TRANS_TYPE_OPTIONS = [
+	{ name: 'PAY (Payment Transactions)', value: 'PAY', description: 'Use this for a payment card: the usual choice' },
+	{ name: 'VCC (VCC Card Transactions)', value: 'VCC', description: 'Use this for a virtual credit card (VCC)' },
+	...TRANS_TYPE_OPTIONS.filter((o) => o.value !== 'PAY' && o.value !== 'VCC').map((o) => ({
+		...o,
+		description: 'Only when PayLoco tells you to use this transType for your cards',
+	})),
+];

@@ -35,6 +35,8 @@ export const optionsProperty: INodeProperties = {
 	name: 'options',
 	type: 'collection',
 	placeholder: 'Add option',
+	// readOptions reads them once, for the whole run: say so, since every other field is per item.
+	description: 'Read once per run, not per item: an expression here is resolved for the first item only',
 	default: {},
 	options: [
 		{

@@ -44,7 +44,7 @@ export const FAILURE_DESCRIPTIONS: Record<FailureReason, string> = {
 	malformed: 'malformed request (not the expected content type or encoding)',
 	otherMerchant: "the notification names another merchantId than the credential's",
 	noMerchant: 'the notification names no merchantId (option Require Merchant ID)',
-	noNotifyTime: 'the notification has no notifyTime (option Require notifyTime)',
+	noNotifyTime: 'the notification has no notifyTime (option Require Notify Time)',
 	badNotifyTime: 'notifyTime is not an RFC 3339 date-time',
 	staleNotifyTime: 'stale: notifyTime is older than the replay window (or than what the replay memory still holds)',
 	futureNotifyTime: 'notifyTime is more than 5 minutes ahead of this server clock',

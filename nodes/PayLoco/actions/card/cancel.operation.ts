@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../operation';
-import { TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../transTypes';
+import { CANCEL_TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../transTypes';
 import { oneOf, optionalId, read, requiredId } from '../validate';
 
 const properties: INodeProperties[] = [
@@ -27,9 +27,9 @@ const properties: INodeProperties[] = [
 		displayName: 'Transaction Type',
 		name: 'transType',
 		type: 'options',
-		options: TRANS_TYPE_OPTIONS,
+		options: CANCEL_TRANS_TYPE_OPTIONS,
 		default: 'PAY',
-		description: 'PayLoco transType of the card: PAY for payment cards (the usual choice), VCC for virtual credit cards',
+		description: 'PayLoco transType of the card. Use PAY for a payment card (the usual choice), VCC for a virtual credit card.',
 	},
 ];
 
