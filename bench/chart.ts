@@ -1,6 +1,6 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
- * The README's chart: items per second per peer, at concurrency 1 and 8, over HTTP and HTTPS.
+ * The chart in docs/performance.md: items per second per peer, at concurrency 1 and 8, over HTTP and HTTPS.
  * Drawn as SVG here, then rendered to PNG by the Chromium that the editor test already needs
  * (playwright-core, a pinned dev dependency), so no image library is added.
  */
