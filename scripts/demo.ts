@@ -108,6 +108,7 @@ Cancel a card: curl -s -X POST ${hooks}/webhook/payloco-chargeback-alert -H 'con
                  -d '{"alertId":"ALERT-1002","cardId":"1655900976772227","reason":"chargeback"}'
 Try the void:  curl -s -X POST ${hooks}/webhook/payloco-order-cancelled -H 'content-type: application/json' ${header} \\
                  -d '{"orderId":"PENDING-2001","preAuthOrderId":"PA-1001","currency":"USD","amount":"100.01","reason":"客户取消"}'
-Without the header both answer HTTP 403 and cancel nothing.
+Their answers: 200 done, 400 alert without its IDs (nothing sent), 422 refused by PayLoco, 503 send the same alert again
+(pending or unknown); try cardId FAIL-1, PENDING-1 or BADSIG-1. Without the header both answer HTTP 403 and cancel nothing.
 Sandbox scenarios (ID prefixes such as FAIL-, PENDING-, ERR503-) are listed in sandbox/README.md.`);
 }
