@@ -94,8 +94,9 @@ afterAll(async () => {
 
 /** Every status an item shows is one the sandbox sent in the answer with that traceId (top level or data). */
 function statusesSent(sandbox: Sandbox, json: Record<string, unknown>): string[] {
-	const answer = sandbox.requests.map((r) => JSON.parse(r.response ?? '{}') as Record<string, any>).find((a) => a.traceId === json.traceId);
-	return [answer?.status, answer?.data?.status].filter((s) => typeof s === 'string' && s !== '');
+	type Sent = { traceId?: unknown; status?: unknown; data?: { status?: unknown } };
+	const answer = sandbox.requests.map((r) => JSON.parse(r.response ?? '{}') as Sent).find((a) => a.traceId === json.traceId);
+	return [answer?.status, answer?.data?.status].filter((s): s is string => typeof s === 'string' && s !== '');
 }
 
 describe.each([1, 2] as N8nLine[])('What every PayLoco answer means, in real n8n %i.x', (line) => {
