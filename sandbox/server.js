@@ -8,6 +8,7 @@ const keys = require('./keys');
 const { Gateway, CODES, validate, answer, format } = require('./gateway');
 const { Notifier } = require('./notify');
 const { makeThrowawayTls } = require('./tls');
+const { ODD, gatewayScenario, oddRefusal, oddAnswer } = require('./answers');
 
 /** @type {Record<string, { op: 'cancel'|'void'|'query', dialect: 'A'|'B', idField: string }>} */
 const ROUTES = {
@@ -18,7 +19,7 @@ const ROUTES = {
 
 const SCENARIOS = new Set(['PENDING', 'PENDINGFAIL', 'PENDINGSTUCK', 'FAIL', 'ERR500', 'ERR502', 'ERR503', 'RATE429', 'SLOW', 'HTML', 'EMPTY', 'NOTJSON',
   'NOTRACE', 'BADSIG', 'NOSIG', 'RESET', 'STALE', 'FLAKY500', 'FLAKY429', 'FLAKYRESET', 'FLAKYSLOW',
-  'OKFAILED', 'FALSEOK', 'OTHERID', 'TIMEOUTDUP']);
+  'OKFAILED', 'FALSEOK', 'OTHERID', 'TIMEOUTDUP', ...Object.keys(ODD)]);
 
 /** Canned non-PayLoco answers, as a broken proxy or load balancer in front of the gateway would give. */
 /** @type {Record<string, { status: number, type: string, body: string, headers?: Record<string, string> }>} */
@@ -119,8 +120,8 @@ async function startSandbox(options) {
   seed();
 
   /** Business answer in the endpoint's dialect, signed with the platform key unless told not to. */
-  function reply(/** @type {http.ServerResponse} */ res, /** @type {string} */ text, /** @type {string | null} */ signature) {
-    send(res, 200, 'application/json;charset=UTF-8', text, signature ? { signature } : {});
+  function reply(/** @type {http.ServerResponse} */ res, /** @type {string} */ text, /** @type {string | null} */ signature, status = 200) {
+    send(res, status, 'application/json;charset=UTF-8', text, signature ? { signature } : {});
   }
 
   function send(/** @type {http.ServerResponse} */ res, /** @type {number} */ status, /** @type {string} */ type,
@@ -180,7 +181,7 @@ async function startSandbox(options) {
       const f = FAULTS[fault];
       return send(res, f.status, f.type, f.body, f.headers);
     }
-    if (scenario === 'SLOW') {
+    if (scenario === 'SLOW' || (route.op === 'query' && ODD[scenario]?.slowQuery)) {
       await sleep(slowMs);
       // A client that gave up must not find the effect applied: process only if someone is still listening.
       if (res.destroyed || req.socket.destroyed) { rec.outcome = 'abandoned:SLOW'; return; }
@@ -205,18 +206,19 @@ async function startSandbox(options) {
     } else if (!isObject) out = refuse(answer(CODES.BAD_BODY, 'Format error-body is not a JSON object'));
     else if (scenario === 'STALE') out = refuse(answer(CODES.BAD_TIME, 'requestTime is outside the allowed 2-minute window'));
     else {
-      const refusal = validate(route.op, body, { now: gatewayNow(), ...expected });
+      const refusal = validate(route.op, body, { now: gatewayNow(), ...expected }) ?? oddRefusal(scenario, route.op, body);
       if (refusal) out = refuse(refusal);
       else {
-        const { answer: a, replayed } = route.op === 'cancel' ? gateway.cancelCard(body, scenario)
-          : route.op === 'void' ? gateway.voidPreAuth(body, scenario)
+        const { answer: a, replayed } = route.op === 'cancel' ? gateway.cancelCard(body, gatewayScenario(scenario))
+          : route.op === 'void' ? gateway.voidPreAuth(body, gatewayScenario(scenario))
             : { answer: gateway.query(body, scenario), replayed: false };
         const kind = a.code === CODES.SUCCESS ? 'success' : a.code === CODES.PENDING ? 'pending' : `failed:${a.code}`;
         rec.outcome = replayed ? `replayed:${kind}` : kind;
         let text = format(route.dialect, a);
         if (scenario === 'NOTRACE') { const o = JSON.parse(text); delete o.traceId; text = JSON.stringify(o); }
         if (scenario === 'OTHERID') text = aboutAnotherOrder(route, text);
-        out = { text, signed: scenario !== 'NOSIG' };
+        const odd = oddAnswer(scenario, route.dialect, text);
+        out = { text: odd.text, signed: scenario !== 'NOSIG' && odd.signed, status: odd.status };
         // Applied at once, answered too late: the client gives up, and its retry meets a duplicate.
         if (scenario === 'TIMEOUTDUP' && route.op !== 'query' && !replayed && a.code === CODES.SUCCESS) await sleep(slowMs);
       }
@@ -225,7 +227,7 @@ async function startSandbox(options) {
     rec.response = out.text;
     const signature = !out.signed ? null : keys.signBase64(platformKey, scenario === 'BADSIG' ? `${out.text} ` : out.text);
     await sleep(latencyMs);
-    reply(res, out.text, signature);
+    reply(res, out.text, signature, 'status' in out ? out.status : 200);
   }
 
   /** Out-of-process helpers for n8n end-to-end tests and `npm start`; unsigned, unrecorded. */

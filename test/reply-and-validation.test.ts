@@ -26,9 +26,9 @@ describe('both response dialects normalize to one shape', () => {
 			success: true, status: 'SUCCESS', code: '00000000', message: 'ok', traceId: 't2', data: { status: 'SUCCESS', orderId: 'O1' },
 		});
 	});
-	it('derives status from the code when PayLoco sends none', () => {
-		expect(normalize({ code: '00000000', message: '', traceId: 't' }).status).toBe('SUCCESS');
-		expect(normalize({ code: '00000003', message: '', traceId: 't' }).status).toBe('PENDING');
+	it('shows no status when PayLoco sends none (never one it did not send)', () => {
+		expect(normalize({ code: '00000000', message: '', traceId: 't' })).not.toHaveProperty('status');
+		expect(normalize({ code: '00000003', message: '', traceId: 't' })).not.toHaveProperty('status');
 	});
 	it('any other code is a refusal carrying code, message, traceId and status', () => {
 		const error = thrown(() => normalize({ code: '22070030', message: 'Format error-transType cannot be empty', traceId: 't3', data: { status: 'FAILED' } }));

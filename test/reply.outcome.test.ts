@@ -25,19 +25,35 @@ describe('Cancel Card and Pre-Auth Void: code, status and success must all agree
 		['A, PENDING', { success: true, errCode: '00000003', status: 'PENDING', traceId: 't' }, 'PENDING'],
 		['B, data.status SUCCESS', { code: '00000000', traceId: 't', data: { status: 'SUCCESS' } }, 'SUCCESS'],
 		['B, 00000000 but still PENDING', { code: '00000000', traceId: 't', data: { status: 'PENDING' } }, 'PENDING'],
-		['no status at all: the code decides', { code: '00000000', traceId: 't' }, 'SUCCESS'],
-		['lower-case status', { code: '00000000', traceId: 't', status: 'success' }, 'SUCCESS'],
+		['lower-case status, shown as sent', { code: '00000000', traceId: 't', status: 'success' }, 'success'],
+		['empty top-level status: data.status counts', { code: '00000000', traceId: 't', status: '', data: { status: 'SUCCESS' } }, 'SUCCESS'],
+		['00000003 with success false is still pending', { success: false, errCode: '00000003', status: 'PENDING', traceId: 't' }, 'PENDING'],
+		['00000003 with an undocumented status is pending', { code: '00000003', traceId: 't', status: 'PROCESSING' }, 'PROCESSING'],
 	])('%s is a success', (_name, json, status) => {
 		expect(normalize(json, action())).toMatchObject({ success: true, status });
+	});
+
+	it('no status at all: the code decides, and no status is made up', () => {
+		const outcome = normalize({ code: '00000000', traceId: 't' }, action());
+		expect(outcome).toMatchObject({ success: true, code: '00000000' });
+		expect(outcome).not.toHaveProperty('status');
+	});
+
+	it.each([
+		['00000000 with an undocumented status', { code: '00000000', traceId: 't', status: 'PROCESSING' }, 'PROCESSING'],
+		['00000000 with success false', { success: false, errCode: '00000000', status: 'SUCCESS', traceId: 't' }, 'SUCCESS'],
+		['00000000 with success "false"', { success: 'false', code: '00000000', traceId: 't', data: { status: 'SUCCESS' } }, 'SUCCESS'],
+		['a failure code with status SUCCESS', { errCode: '50000001', status: 'SUCCESS', traceId: 't' }, 'SUCCESS'],
+	])('%s is an unknown outcome, not a refusal', (_name, json, status) => {
+		const error = thrown(() => normalize(json, action())) as Fault;
+		expect(error).toBeInstanceOf(Fault);
+		expect(error).toMatchObject({ kind: 'unclear', details: { outcomeUnknown: true, answer: { status, traceId: 't' } } });
 	});
 
 	it.each([
 		['00000000 with status FAILED', { success: true, errCode: '00000000', status: 'FAILED', traceId: 't' }, 'FAILED'],
 		['00000000 with data.status FAILED', { code: '00000000', traceId: 't', data: { status: 'FAILED' } }, 'FAILED'],
 		['00000000 with status CLOSED', { code: '00000000', traceId: 't', status: 'CLOSED' }, 'CLOSED'],
-		['00000003 with an undocumented status', { code: '00000003', traceId: 't', status: 'PROCESSING' }, 'PROCESSING'],
-		['00000000 with success false', { success: false, errCode: '00000000', status: 'SUCCESS', traceId: 't' }, 'SUCCESS'],
-		['00000000 with success "false"', { success: 'false', code: '00000000', traceId: 't', data: { status: 'SUCCESS' } }, 'SUCCESS'],
 		['a failure code', { errCode: '50000001', errMessage: 'declined', traceId: 't', status: 'FAILED' }, 'FAILED'],
 	])('%s is a refusal carrying code, status, message and traceId', (_name, json, status) => {
 		const error = thrown(() => normalize(json, action())) as Refusal;
@@ -52,16 +68,18 @@ describe('Transaction Query: success means PayLoco answered', () => {
 		[{ errCode: '00000000', status: 'FAILED', traceId: 't' }, 'FAILED', true],
 		[{ errCode: '00000000', status: 'CLOSED', traceId: 't' }, 'CLOSED', true],
 		[{ errCode: '00000003', status: 'PENDING', traceId: 't' }, 'PENDING', false],
-		[{ errCode: '00000003', traceId: 't' }, 'PENDING', false],
-		[{ errCode: '00000000', traceId: 't' }, 'UNKNOWN', false],
+		[{ errCode: '00000003', traceId: 't' }, undefined, false],
+		[{ errCode: '00000000', traceId: 't' }, undefined, false],
 		[{ errCode: '00000000', traceId: 't', status: 'REVERSING' }, 'REVERSING', false],
 	])('%j: status %s, final %s', (json, status, final) => {
-		expect(normalize(json, lookup())).toMatchObject({ success: true, status, final });
+		const outcome = normalize(json, lookup());
+		expect(outcome).toMatchObject({ success: true, final });
+		expect(outcome.status).toBe(status);
 	});
 
-	it('a refusal code or success false is a failed query', () => {
+	it('a refusal code is a failed query; success false with an OK code is an unclear answer', () => {
 		expect(thrown(() => normalize({ errCode: '40040001', traceId: 't' }, lookup()))).toBeInstanceOf(Refusal);
-		expect(thrown(() => normalize({ success: false, errCode: '00000000', status: 'SUCCESS', traceId: 't' }, lookup()))).toBeInstanceOf(Refusal);
+		expect(thrown(() => normalize({ success: false, errCode: '00000000', status: 'SUCCESS', traceId: 't' }, lookup()))).toMatchObject({ kind: 'unclear' });
 	});
 
 	it('actions carry no final', () => {

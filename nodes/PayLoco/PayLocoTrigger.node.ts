@@ -15,6 +15,7 @@ import type { KeyObject } from 'node:crypto';
 import { testPayLocoCredential } from './credentialTest';
 import { platformPublicKeyText } from './environment';
 import type { PayLocoCredentials } from './environment';
+import { headerValue } from './outcome';
 import { loadPublicKey } from './signing';
 import { admit } from './trigger/admit';
 import { acknowledgement, DEFAULT_ACK, readRawBody, refuse, respond } from './trigger/answer';
@@ -239,7 +240,7 @@ export class PayLocoTrigger implements INodeType {
 			if (state !== seen) store[SEEN_EVENTS] = state as unknown as IDataObject;
 		}
 
-		const header = (name: string) => (typeof headers[name] === 'string' ? headers[name] : null);
+		const header = (name: string) => headerValue(headers, name) ?? null;
 		const json: IDataObject = {
 			eventName: header('x-eventname'),
 			eventType: header('x-eventtype'),

@@ -2,6 +2,7 @@ import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTe
 import { randomBytes } from 'node:crypto';
 
 import { platformPublicKeyText, resolveBaseUrl } from './environment';
+import { headerValue, readAnswer } from './outcome';
 import type { PayLocoCredentials } from './environment';
 import { checkCredentials, loadPrivateKey, loadPublicKey, publicKeyFingerprint, signRequest, verifyBytes } from './signing';
 import { sendTestRequest } from './transport/testRequest';
@@ -41,12 +42,10 @@ function keyAdvice(fingerprint: string, keyVersion: string): string {
 function what(reply: TestReply): string {
 	const text = reply.body.toString('utf8').trim();
 	if (!text) return 'an empty answer';
-	if (/^</.test(text) || /text\/html/i.test(reply.headers['content-type'] ?? '')) return 'an HTML page';
+	if (/^</.test(text) || /text\/html/i.test(headerValue(reply.headers, 'content-type') ?? '')) return 'an HTML page';
 	try {
-		const json = JSON.parse(text) as Record<string, unknown>;
-		const code = json.code ?? json.errCode;
-		const message = json.message ?? json.errMessage;
-		if (code !== undefined) return `${String(code)} ${String(message ?? '')}`.trim().slice(0, 160);
+		const { code, message } = readAnswer(JSON.parse(text) as Record<string, unknown>);
+		if (code !== undefined) return `${code} ${message}`.trim().slice(0, 160);
 		return 'JSON without a PayLoco code';
 	} catch {
 		return 'an answer that is not JSON';
@@ -55,7 +54,7 @@ function what(reply: TestReply): string {
 
 /** What the answer says about the key, in the words the operator needs. */
 export function judgeReply(reply: TestReply, platformKeyText: string, fingerprint: string, keyVersion: string, target: string): INodeCredentialTestResult {
-	const signature = reply.headers.signature;
+	const signature = headerValue(reply.headers, 'signature');
 	const keyLine = `Merchant public key fingerprint: ${fingerprint}, Key Version ${keyVersion}.`;
 	if (signature && verifyBytes(loadPublicKey(platformKeyText), reply.body, signature)) {
 		return { status: 'OK', message: `Connected: PayLoco accepted this key. ${keyLine}` };

@@ -83,7 +83,8 @@ function catalogue(tag: string): Case[] {
 		{ card: `RESET-${tag}`, json: fault('reset', true), error: /^The connection to PayLoco was cut before its answer arrived; the request may have been applied \[item \d+\]$/, applied: false },
 		// The code says OK, but the status (or PayLoco's own success flag) says the card was not cancelled.
 		{ card: `OKFAILED-${tag}`, json: { ...refusal('00000000'), message: 'Success' }, error: /^PayLoco refused item \d+: status FAILED \(code 00000000 Success\)$/, applied: false },
-		{ card: `FALSEOK-${tag}`, json: { ...refusal('00000000'), status: 'SUCCESS' }, error: /^PayLoco refused item \d+: success false, status SUCCESS \(code 00000000 Success\)$/, applied: false },
+		// PayLoco's own success: false against code and status SUCCESS is not positively a refusal: unknown.
+		{ card: `FALSEOK-${tag}`, json: { ...fault('unclear', true), code: '00000000', status: 'SUCCESS' }, error: /^PayLoco's answer does not say whether the request was applied \(code 00000000, status SUCCESS, success false\); the outcome is unknown \[item \d+\]$/, applied: false },
 		// A signed answer about another card is no answer about this one.
 		{ card: `OTHERID-${tag}`, json: fault('otherRequest', true), error: /^PayLoco's answer is about another request \(cardId "ANOTHER-\w+", but "OTHERID-L\d-?\w*" was sent\).*the outcome is unknown \[item \d+\]$/, applied: true },
 		{ card: `C-${tag}-ok2`, json: ok('SUCCESS', '00000000'), applied: true },

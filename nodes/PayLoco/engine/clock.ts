@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../actions/operation';
 import { Refusal } from '../faults';
+import { headerValue, isOrderTimeRefusal } from '../outcome';
 import { CLOCK_WINDOW_MS, rfc3339 } from '../signing';
 import type { RawReply } from '../transport/request';
 
@@ -20,19 +21,15 @@ import type { RawReply } from '../transport/request';
 /** Offsets up to this are normal (NTP jitter, the Date header's whole seconds): no hint, no correction. */
 export const CLOCK_HINT_MS = 30_000;
 
-function dateHeader(reply: RawReply): string | undefined {
-	const value = reply.headers.date;
-	return Array.isArray(value) ? value[0] : value;
-}
-
 /**
  * PayLoco's clock minus this server's, in ms, from one answer. The Date header has whole seconds
  * and was written while the request was in flight, so PayLoco's time is taken as the middle of
  * that second against the middle of the request's round trip: good to about half a second plus
- * half the round trip, plenty against a two-minute window.
+ * half the round trip, plenty against a two-minute window. `sentAt` is when the request left,
+ * after it got its concurrency slot: time spent queued for a slot is not part of the round trip.
  */
 export function measureOffset(reply: RawReply, sentAt: number, receivedAt: number): number | undefined {
-	const text = dateHeader(reply);
+	const text = headerValue(reply.headers, 'date');
 	const at = text ? Date.parse(text) : NaN;
 	if (Number.isNaN(at)) return undefined;
 	return Math.round(at + 500 - (sentAt + receivedAt) / 2);
@@ -43,9 +40,9 @@ export function formatOffset(ms: number): string {
 	return `${ms < 0 ? '-' : '+'}${Math.round(Math.abs(ms) / 1000)} s`;
 }
 
-/** PayLoco's requestTime window refusal, as opposed to any other refusal (which is never resent). */
+/** PayLoco's requestTime window refusal, as opposed to any other refusal (which is never resent). The rule is ../outcome.ts's. */
 function isRequestTimeRefusal(error: unknown): error is Refusal {
-	return error instanceof Refusal && error.isClockSkew && !/merchantOrderTime/i.test(error.payLocoMessage);
+	return error instanceof Refusal && error.isClockSkew;
 }
 
 /** What one run learned about the clocks. Shared by every item of the run. */
@@ -124,7 +121,7 @@ export class ItemClock {
 	 */
 	correctAfter(op: PayLocoOperation, body: IDataObject, error: unknown, reply: RawReply | undefined, sentAt: number, verifying: boolean): boolean {
 		if (this.correctionMs !== undefined || !reply || !isRequestTimeRefusal(error)) return false;
-		if (verifying && !reply.headers.signature) return false;
+		if (verifying && !headerValue(reply.headers, 'signature')) return false;
 		const offset = measureOffset(reply, sentAt, Date.now()) ?? this.run.offsetMs;
 		if (offset === undefined || Math.abs(offset) <= CLOCK_HINT_MS) return false;
 		this.correctionMs = offset;
@@ -143,7 +140,7 @@ export class ItemClock {
 
 	/** Advice for an item that still failed after a correction because of a time the user set. */
 	advice(error: unknown): string | undefined {
-		if (this.correctionMs === undefined || !(error instanceof Refusal) || !/merchantOrderTime/i.test(error.payLocoMessage)) return undefined;
+		if (this.correctionMs === undefined || !(error instanceof Refusal) || !isOrderTimeRefusal(error.payLocoMessage)) return undefined;
 		return `This server's clock is ${formatOffset(this.correctionMs)} off PayLoco's. The node corrected requestTime but never changes a Merchant Order Time you set: leave it empty (the node then stamps it on PayLoco's clock) or sync this server's clock (NTP).`;
 	}
 }

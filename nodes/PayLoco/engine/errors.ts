@@ -3,7 +3,8 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 
 import { InputError } from '../actions/validate';
 import type { PayLocoOperation } from '../actions/operation';
-import { Fault, OK, PENDING, Refusal, UnknownAfterRetry } from '../faults';
+import { Fault, Refusal, UnknownAfterRetry } from '../faults';
+import { flagOf, isOrderTimeRefusal, isRequestTimeRefusal, OK, PENDING } from '../outcome';
 import type { AttemptResult } from '../faults';
 
 /** Turns what went wrong with one item into the n8n error an operator sees, and its Continue On Fail item. */
@@ -37,7 +38,7 @@ function unknownOutcomeAdvice(op: PayLocoOperation, body: IDataObject | undefine
 export function refusalSummary(cause: Refusal): string {
 	const text = `${cause.code} ${cause.payLocoMessage}`.trim();
 	if (cause.code !== OK && cause.code !== PENDING) return text;
-	const flag = cause.reply.success === false || String(cause.reply.success).toLowerCase() === 'false' ? 'success false, ' : '';
+	const flag = flagOf(cause.reply.success) === false ? 'success false, ' : '';
 	return `${flag}status ${cause.status ?? '(none)'} (code ${text})`;
 }
 
@@ -84,17 +85,12 @@ function httpStatusText(status: number, op: PayLocoOperation, body: IDataObject 
 	return undefined;
 }
 
-// Clock advice belongs only to a refusal about requestTime: "Card expired" is not about the clock.
-const REQUEST_TIME = /request[\s_-]*time|请求时间/i;
-const ORDER_TIME = /merchant[\s_-]*order[\s_-]*time|订单时间/i;
-const FORMAT_OR_EMPTY = /format|empty|格式|为空/i;
-
-/** Advice for a refusal whose message names one of the two time fields. */
+/** Advice for a refusal whose message names one of the two time fields (the rule is ../outcome.ts's, as the clock correction's). */
 function timeAdvice(payLocoMessage: string): string {
-	if (ORDER_TIME.test(payLocoMessage)) {
+	if (isOrderTimeRefusal(payLocoMessage)) {
 		return ' PayLoco refused merchantOrderTime, the void order\'s own time: it must be yyyy-MM-ddTHH:mm:ss.SSS with Z or ±HH:MM and within 2 minutes of PayLoco\'s clock. Leave Merchant Order Time empty so the node stamps it when it sends, or map {{ $now }}; if it was already empty, check this n8n server\'s clock (NTP).';
 	}
-	if (REQUEST_TIME.test(payLocoMessage) && !FORMAT_OR_EMPTY.test(payLocoMessage)) {
+	if (isRequestTimeRefusal(payLocoMessage)) {
 		return " PayLoco says the requestTime is outside its 2-minute window: this n8n server's clock is probably wrong. Sync it (NTP) and run again.";
 	}
 	return '';
@@ -140,13 +136,15 @@ export function describeFailure(
 		const clock = timeAdvice(cause.payLocoMessage);
 		const error = new NodeApiError(node, cause.reply as JsonObject, {
 			itemIndex,
-			// PayLoco's refusals arrive with HTTP 2xx (only those bodies are read as replies). Without
+			// The HTTP status the refusal came with (2xx, or a 4xx with a signed PayLoco body). Without
 			// this, n8n would take httpCode from the reply's own "status" field, e.g. FAILED.
-			httpCode: '200',
+			httpCode: String(cause.httpStatus),
 			message: `PayLoco refused item ${itemIndex}: ${refusalSummary(cause)}`,
 			description: `traceId ${cause.traceId ?? '(none)'}; status ${cause.status ?? '(none)'}. Quote the traceId to PayLoco support.${clock}`,
 		});
-		const json: IDataObject = { error: error.message, success: false, status: cause.status ?? 'FAILED', code: cause.code };
+		// The status as PayLoco sent it, or none: never one it did not send.
+		const json: IDataObject = { error: error.message, success: false, code: cause.code };
+		if (cause.status !== undefined) json.status = cause.status;
 		json.message = cause.payLocoMessage;
 		if (cause.traceId) json.traceId = cause.traceId;
 		return { error, json: { ...json, ...ids, attempts } };
@@ -168,6 +166,8 @@ export function describeFailure(
 		const json: IDataObject = { error: error.message, success: false, fault: cause.kind, outcomeUnknown: cause.details.outcomeUnknown };
 		if (status) json.httpStatus = status;
 		if (cause.details.socketCode) json.networkError = cause.details.socketCode;
+		// What an unclear answer said, as PayLoco sent it (an unsigned one is only in the message: it is not trusted).
+		for (const [field, value] of Object.entries(cause.details.answer ?? {})) if (value !== undefined) json[field] = value;
 		return { error, json: { ...json, ...ids, attempts } };
 	}
 	// Anything else is a bug or an n8n-internal failure: keep its message only, never its fields.

@@ -243,9 +243,13 @@ async function callWithRetries(
 	};
 	for (let attempts = 1; ; attempts++) {
 		let reply: RawReply | undefined;
-		const sentAt = Date.now();
+		// When the request left, once it had its slot: the clock offset is measured from there, not from the queue.
+		let sentAt = Date.now();
 		try {
-			reply = await slots.run(async () => await postToPayLoco(fns, op.path, clock.bodyToSend(body), options.timeout));
+			reply = await slots.run(async () => {
+				sentAt = Date.now();
+				return await postToPayLoco(fns, op.path, clock.bodyToSend(body), options.timeout);
+			});
 			clock.observe(reply, sentAt);
 			const outcome = readReply(reply, platformKey, check);
 			history.push(attemptResult(attempts, outcome));

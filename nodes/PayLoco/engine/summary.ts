@@ -2,6 +2,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../actions/operation';
 import { Fault, Refusal, UnknownAfterRetry } from '../faults';
+import { outcomeOf } from '../outcome';
+import type { Outcome } from '../outcome';
 import { refusalSummary, sentIds } from './errors';
 
 /**
@@ -10,7 +12,8 @@ import { refusalSummary, sentIds } from './errors';
  * are already cancelled and which orders already voided, so they rerun only what is left.
  */
 
-export type SentOutcome = 'applied' | 'pending' | 'refused' | 'unknown' | 'answered';
+/** The table's outcome (../outcome.ts), or `answered` for a query, which changes nothing. */
+export type SentOutcome = Outcome | 'answered';
 
 export interface SentItem {
 	index: number;
@@ -22,25 +25,26 @@ export interface SentItem {
 
 /** A sent item that PayLoco answered with success (or PENDING). */
 export function sentSuccess(op: PayLocoOperation, index: number, body: IDataObject, outcome: IDataObject): SentItem {
-	const status = String(outcome.status ?? '');
-	const kind: SentOutcome = !op.changesState ? 'answered' : status === 'PENDING' ? 'pending' : 'applied';
-	return { index, ids: sentIds(op, body), outcome: kind, detail: `status ${status}`, traceId: String(outcome.traceId ?? '') || undefined };
+	const kind: SentOutcome = !op.changesState ? 'answered' : outcomeOf(outcome);
+	const detail = outcome.status === undefined ? `code ${String(outcome.code ?? '')}, no status` : `status ${String(outcome.status)}`;
+	return { index, ids: sentIds(op, body), outcome: kind, detail, traceId: String(outcome.traceId ?? '') || undefined };
 }
 
 /** A sent item that failed: refused by PayLoco, or a fault whose outcome is or is not known. */
 export function sentFailure(op: PayLocoOperation, index: number, body: IDataObject, cause: unknown): SentItem {
 	const ids = sentIds(op, body);
+	const outcome = outcomeOf(cause);
 	if (cause instanceof UnknownAfterRetry) {
 		const last = cause.last instanceof Refusal ? refusalSummary(cause.last) : cause.last.kind;
 		const traceId = cause.last instanceof Refusal ? cause.last.traceId : undefined;
-		return { index, ids, outcome: 'unknown', detail: `${cause.earlier.kind}, then the retry got ${last}`, traceId };
+		return { index, ids, outcome, detail: `${cause.earlier.kind}, then the retry got ${last}`, traceId };
 	}
-	if (cause instanceof Refusal) return { index, ids, outcome: 'refused', detail: refusalSummary(cause), traceId: cause.traceId };
+	if (cause instanceof Refusal) return { index, ids, outcome, detail: refusalSummary(cause), traceId: cause.traceId };
 	if (cause instanceof Fault) {
 		const detail = `${cause.kind}${cause.details.httpStatus ? ` HTTP ${cause.details.httpStatus}` : ''}`;
-		return { index, ids, outcome: cause.details.outcomeUnknown ? 'unknown' : 'refused', detail };
+		return { index, ids, outcome, detail, traceId: cause.details.answer?.traceId };
 	}
-	return { index, ids, outcome: 'unknown', detail: cause instanceof Error ? cause.message : String(cause) };
+	return { index, ids, outcome, detail: cause instanceof Error ? cause.message : String(cause) };
 }
 
 /** "3-5, 8": item indexes as ranges, so a thousand unsent items stay one line. */

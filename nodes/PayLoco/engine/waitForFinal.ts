@@ -3,6 +3,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../actions/operation';
 import { queryTransaction } from '../actions/payment/query.operation';
+import { VoidNotCompleted } from '../faults';
+import { FINAL_STATUSES, orderOutcome, outcomeOf, statusKey } from '../outcome';
 import { sentIds } from './errors';
 import type { RunOptions } from './options';
 import type { SentItem } from './summary';
@@ -16,7 +18,7 @@ import type { SentItem } from './summary';
  * below starts at 2 s and grows to at most 10 s, which gives about 9 queries in the default 60 s.
  */
 
-export const FINAL_STATUSES = new Set(['SUCCESS', 'FAILED', 'CLOSED']);
+export { FINAL_STATUSES, VoidNotCompleted };
 const FIRST_POLL_MS = 2_000;
 const GROWTH = 1.5;
 const MAX_GAP_MS = 10_000;
@@ -33,18 +35,7 @@ export function pollSchedule(maxWaitMs: number): number[] {
 }
 
 export function waitsForFinal(op: PayLocoOperation, options: RunOptions, outcome: IDataObject | undefined): boolean {
-	return options.waitForFinal && op.value === 'preAuthVoid' && outcome?.status === 'PENDING';
-}
-
-/** A void that PayLoco's Transaction Query reports as FAILED or CLOSED: it did not release the funds. */
-export class VoidNotCompleted extends Error {
-	constructor(
-		message: string,
-		readonly description: string,
-	) {
-		super(message);
-		this.name = 'VoidNotCompleted';
-	}
+	return options.waitForFinal && op.value === 'preAuthVoid' && outcome !== undefined && outcomeOf(outcome) === 'pending';
 }
 
 export interface FinalResult {
@@ -83,12 +74,14 @@ export async function followToFinal(
 			continue;
 		}
 		lastPollError = undefined;
+		// The order's outcome by the one table: only SUCCESS, FAILED and CLOSED end the wait.
+		const ended = orderOutcome(outcome.status);
+		if (!FINAL_STATUSES.has(statusKey(outcome.status))) continue;
 		const status = String(outcome.status);
-		if (!FINAL_STATUSES.has(status)) continue;
 		const extra: IDataObject = { final: true, voidTraceId, polls };
-		const final: IDataObject = { success: status === 'SUCCESS', status, code: outcome.code, message: outcome.message, traceId: outcome.traceId };
+		const final: IDataObject = { success: ended === 'applied', status, code: outcome.code, message: outcome.message, traceId: outcome.traceId };
 		if (outcome.data) final.data = outcome.data;
-		if (status === 'SUCCESS') return { outcome: final, extra };
+		if (ended === 'applied') return { outcome: final, extra };
 		const error = new VoidNotCompleted(
 			`The void ended ${status}: PayLoco's Transaction Query reports status ${status} for merchantOrderId ${merchantOrderId}`,
 			`The void was first accepted as PENDING (traceId ${String(voidTraceId)}); ${polls} Transaction Quer${polls === 1 ? 'y' : 'ies'} later PayLoco reports ${status} (query traceId ${String(outcome.traceId)}). The pre-authorization's funds were not released by this void. Quote both traceIds to PayLoco support.`,

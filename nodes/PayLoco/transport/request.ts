@@ -108,6 +108,7 @@ export async function postToPayLoco(fns: IExecuteFunctions, path: string, body: 
 		throw toFault(error);
 	}
 	return {
+		// 0 when the answer carries no status code: engine/reply.ts reads that as an unknown outcome.
 		statusCode: Number(response.statusCode ?? response.status ?? 0),
 		headers: lowerCaseKeys(response.headers),
 		body: toBuffer(response.body),

@@ -1,11 +1,13 @@
 import type { ICredentialTestFunctions } from 'n8n-workflow';
 
+import type { Headers } from '../outcome';
 import type { SignableRequest } from '../signing';
 
 /** PayLoco's answer to the credential test, as it crossed the socket. */
 export interface TestReply {
 	statusCode: number;
-	headers: Record<string, string | undefined>;
+	/** Names in lower case; read them with `headerValue` (../outcome.ts), which counts a repeated header as absent. */
+	headers: Headers;
 	body: Buffer;
 }
 
@@ -54,7 +56,7 @@ export async function sendTestRequest(
 	}
 	const headers: TestReply['headers'] = {};
 	for (const [name, value] of Object.entries(response.headers ?? {})) {
-		headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value === undefined ? undefined : String(value);
+		headers[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : value === undefined ? undefined : String(value);
 	}
 	return { statusCode: Number(response.statusCode ?? 0), headers, body: toBuffer(response.body) };
 }

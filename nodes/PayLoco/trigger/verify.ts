@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
+import { headerValue } from '../outcome';
 import { verifyBytes } from '../signing';
 
 /**
@@ -54,10 +55,7 @@ export const FAILURE_DESCRIPTIONS: Record<FailureReason, string> = {
 const reject = (reason: FailureReason): Rejected => ({ ok: false, reason });
 
 /** One header value; a header sent twice is treated as absent (it cannot be checked unambiguously). */
-function header(headers: RequestHeaders, name: string): string | undefined {
-	const value = headers[name.toLowerCase()];
-	return typeof value === 'string' ? value : undefined;
-}
+const header = headerValue;
 
 /** UTF-8 text of the body, or undefined when the bytes are not valid UTF-8. A leading BOM is dropped. */
 function utf8(rawBody: Buffer): string | undefined {
