@@ -4,7 +4,11 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 
-export interface PreAuthInput { merchantOrderId: string; currency: string; transAmt: string | number; orderId?: string }
+export interface PreAuthInput {
+  merchantOrderId: string; currency: string; transAmt: string | number; orderId?: string;
+  /** The merchant that owns it: only it finds it with a Transaction Query. Unset: any merchant. */
+  merchantId?: string;
+}
 
 export interface SandboxOptions {
   host?: string;

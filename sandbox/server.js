@@ -40,7 +40,7 @@ const MAX_BODY = 1024 * 1024;
 /**
  * @typedef {{ method: string, path: string, headers: http.IncomingHttpHeaders, rawBody: Buffer, receivedAt: number,
  *   signatureValid: boolean, outcome: string, scenario: string, response?: string }} RequestRecord
- * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string }} PreAuthInput
+ * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string, merchantId?: string }} PreAuthInput
  * @typedef {{ host?: string, port?: number, merchantPublicKey: string | import('node:crypto').KeyObject,
  *   platformPrivateKey?: string | import('node:crypto').KeyObject, latencyMs?: number, slowMs?: number,
  *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, preAuths?: PreAuthInput[],
