@@ -76,6 +76,8 @@ export async function confirmWithPayLoco(
 		if (error instanceof Refusal) {
 			return no(`PayLoco does not confirm ${order} for merchant ${merchantId}: ${error.code} ${error.payLocoMessage}`.trim());
 		}
+		// The socket timeout (usually first) and the deadline below say the same.
+		if (error instanceof Fault && error.kind === 'timeout') return no(`PayLoco did not answer the Transaction Query for ${order} within ${timeoutMs} ms`);
 		if (error instanceof Fault) return no(`the Transaction Query for ${order} failed: ${error.message}`);
 		return no(`the Transaction Query for ${order} failed: ${error instanceof Error ? error.name : 'unknown error'}`);
 	}
