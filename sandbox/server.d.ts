@@ -24,6 +24,8 @@ export interface SandboxOptions {
   notifyAttempts?: number;
   /** First retry delay; doubles each try (default 200). */
   notifyRetryMs?: number;
+  /** How long a notification's answer is waited for, then it counts as not delivered (default 5000). */
+  notifyTimeoutMs?: number;
   preAuths?: PreAuthInput[];
   /** The gateway's clock minus this machine's, in ms: Date headers and the requestTime check follow it (default 0). */
   clockOffsetMs?: number;
