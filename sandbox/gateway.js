@@ -43,7 +43,7 @@ const AMOUNT_RE = /^(0|[1-9]\d*)(\.\d{1,3})?$/;
  * @typedef {{ kind: 'preauth'|'void'|'query', merchantOrderId: string, orderId: string, merchantId?: string,
  *   currency: string, transAmt: string, status: string, completeTime: string|null, voided?: boolean }} Order
  * @typedef {{ kind: 'cardCancelled'|'preAuthVoided', id: string, requestKey: string, at: number }} Effect
- * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string }} PreAuthInput
+ * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string, merchantId?: string }} PreAuthInput
  * @typedef {{ eventName: string, eventType: string, payload: Record<string, unknown>, settle: () => void }} PendingJob
  * @typedef {Record<string, unknown>} Body
  */
@@ -170,7 +170,8 @@ class Gateway {
     }
     /** @type {Order} */
     const order = { kind: 'preauth', merchantOrderId: p.merchantOrderId, orderId: p.orderId || newOrderId(),
-      currency: p.currency, transAmt, status: 'SUCCESS', completeTime: rfc3339(), voided: false };
+      currency: p.currency, transAmt, status: 'SUCCESS', completeTime: rfc3339(), voided: false,
+      ...(isEmpty(p.merchantId) ? {} : { merchantId: String(p.merchantId) }) };
     this.orders.set(order.merchantOrderId, order);
     return order;
   }
@@ -219,7 +220,7 @@ class Gateway {
     }
     if (prior && this.replays) return { answer: prior, replayed: true };
     let pre = this.orders.get(oriId);
-    if (!pre && oriId.startsWith('PA-AUTO-')) pre = this.addPreAuth({ merchantOrderId: oriId, currency, transAmt });
+    if (!pre && oriId.startsWith('PA-AUTO-')) pre = this.addPreAuth({ merchantOrderId: oriId, currency, transAmt, merchantId: String(b.merchantId) });
     let result;
     if (!pre || pre.kind !== 'preauth') result = answer(CODES.PREAUTH_NOT_FOUND, `Original pre-authorization ${oriId} not found`);
     else if (!isEmpty(b.oriOrderId) && b.oriOrderId !== pre.orderId) {
@@ -275,7 +276,10 @@ class Gateway {
     let order = id ? this.orders.get(id) : [...this.orders.values()].find((o) => o.orderId === b.orderId);
     if (scenario === 'FAIL') return answer(CODES.DECLINED, 'Transaction declined');
     if (!order && id && scenario === 'PENDING') order = this.pendingQueryOrder(b, id);
-    if (!order) return answer(CODES.ORDER_NOT_FOUND, `Order ${id ?? b.orderId} not found`);
+    // An order belongs to the merchant that created it: another merchant is told it does not exist.
+    if (!order || (order.merchantId !== undefined && order.merchantId !== String(b.merchantId))) {
+      return answer(CODES.ORDER_NOT_FOUND, `Order ${id ?? b.orderId} not found`);
+    }
     const pending = order.status === 'PENDING';
     return answer(pending ? CODES.PENDING : CODES.SUCCESS, pending ? '处理中' : 'Success', order.status, {
       merchantId: order.merchantId ?? b.merchantId, merchantOrderId: order.merchantOrderId, payMethod: 'CARD',

@@ -4,7 +4,11 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 
-export interface PreAuthInput { merchantOrderId: string; currency: string; transAmt: string | number; orderId?: string }
+export interface PreAuthInput {
+  merchantOrderId: string; currency: string; transAmt: string | number; orderId?: string;
+  /** The merchant that owns it: only it finds it with a Transaction Query. Unset: any merchant. */
+  merchantId?: string;
+}
 
 export interface SandboxOptions {
   host?: string;
@@ -20,6 +24,8 @@ export interface SandboxOptions {
   notifyAttempts?: number;
   /** First retry delay; doubles each try (default 200). */
   notifyRetryMs?: number;
+  /** How long a notification's answer is waited for, then it counts as not delivered (default 5000). */
+  notifyTimeoutMs?: number;
   preAuths?: PreAuthInput[];
   /** The gateway's clock minus this machine's, in ms: Date headers and the requestTime check follow it (default 0). */
   clockOffsetMs?: number;

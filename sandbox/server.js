@@ -41,10 +41,10 @@ const MAX_BODY = 1024 * 1024;
 /**
  * @typedef {{ method: string, path: string, headers: http.IncomingHttpHeaders, rawBody: Buffer, receivedAt: number,
  *   signatureValid: boolean, outcome: string, scenario: string, response?: string }} RequestRecord
- * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string }} PreAuthInput
+ * @typedef {{ merchantOrderId: string, currency: string, transAmt: string|number, orderId?: string, merchantId?: string }} PreAuthInput
  * @typedef {{ host?: string, port?: number, merchantPublicKey: string | import('node:crypto').KeyObject,
  *   platformPrivateKey?: string | import('node:crypto').KeyObject, latencyMs?: number, slowMs?: number,
- *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, preAuths?: PreAuthInput[],
+ *   notifyDelayMs?: number, notifyAttempts?: number, notifyRetryMs?: number, notifyTimeoutMs?: number, preAuths?: PreAuthInput[],
  *   clockOffsetMs?: number, replays?: boolean, keyVersion?: string, memberId?: string,
  *   log?: (line: string) => void, tls?: boolean | { hosts?: string[] } }} SandboxOptions
  * @typedef {{ baseUrl: string, port: number, platformPublicKeyPem: string, platformPublicKeyBase64: string,
@@ -106,7 +106,7 @@ async function startSandbox(options) {
   /** @type {Set<NodeJS.Timeout>} request-side waits (latency, SLOW), cancelled by close() */
   const waits = new Set();
   const notifier = new Notifier({ platformKey, notifications, log, attempts: options.notifyAttempts ?? 4,
-    retryMs: options.notifyRetryMs ?? 200 });
+    retryMs: options.notifyRetryMs ?? 200, timeoutMs: options.notifyTimeoutMs });
   const gateway = new Gateway({ onPending: (job, url) => notifier.schedulePending(job, url, notifyDelayMs) },
     { replays: options.replays });
   const expected = { keyVersion: options.keyVersion ?? '1', memberId: options.memberId };

@@ -1,4 +1,3 @@
-/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * What the node forms say, where a user would otherwise guess: Cancel Card's Transaction Type
  * offers PAY and VCC first and says when to use each; the Trigger's options are in Title Case;

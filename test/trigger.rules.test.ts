@@ -1,13 +1,13 @@
 // The PayLoco Trigger's checks after verification, as pure functions: merchant binding, notifyTime
 // freshness, the replay memory (static data), the in-process guard, admission, header hygiene.
-import { admit } from '../nodes/PayLoco/trigger/admit';
+import { admit, peek } from '../nodes/PayLoco/trigger/admit';
 import { claim, claimCount, GUARD_HOLD_MS, GUARD_MAX_KEYS, isClaimed, resetGuard } from '../nodes/PayLoco/trigger/guard';
 import { emittedHeaders, isLeftOut, parseHeaderList } from '../nodes/PayLoco/trigger/headers';
 import {
 	eventKey,
 	FUTURE_TOLERANCE_MS,
 	hasSeen,
-	oldestAcceptable,
+	mayHaveBeenDropped,
 	readSeen,
 	remember,
 	REPLAY_MAX_EVENTS,
@@ -50,31 +50,57 @@ describe('merchant binding', () => {
 describe('notifyTime freshness', () => {
 	const oldest = t0 - REPLAY_WINDOW_MS;
 	const at = (ms: number) => new Date(ms).toISOString();
+	const failure = (notifyTime: unknown, required = false) => checkNotifyTime({ notifyTime }, t0, oldest, required).failure;
+	const check = (notifyTime: unknown) => checkNotifyTime({ notifyTime }, t0, oldest).reading.check;
+	const hour = 3600_000;
+	/** t0 as local wall-clock text, as a sender in UTC+08:00 writes it without its zone. */
+	const local = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 	it('accepts a fresh notifyTime, in any offset, top level or in data', () => {
-		expect(checkNotifyTime({ notifyTime: at(t0 - 1000) }, t0, oldest)).toBeUndefined();
-		expect(checkNotifyTime({ notifyTime: '2026-11-22T16:00:00.000+08:00' }, t0, oldest)).toBeUndefined();
-		expect(checkNotifyTime({ data: { notifyTime: at(t0) } }, t0, oldest)).toBeUndefined();
-		expect(checkNotifyTime({ notifyTime: at(oldest) }, t0, oldest)).toBeUndefined();
-		expect(checkNotifyTime({ notifyTime: at(t0 + FUTURE_TOLERANCE_MS) }, t0, oldest)).toBeUndefined();
+		expect(failure(at(t0 - 1000))).toBeUndefined();
+		expect(failure('2026-11-22T16:00:00.000+08:00')).toBeUndefined();
+		expect(checkNotifyTime({ data: { notifyTime: at(t0) } }, t0, oldest)).toEqual({ reading: { check: 'checked', earliest: t0, latest: t0 } });
+		expect(failure(at(oldest))).toBeUndefined();
+		expect(failure(at(t0 + FUTURE_TOLERANCE_MS))).toBeUndefined();
 	});
 
-	it('refuses one older than the window, and one more than 5 minutes ahead', () => {
-		expect(checkNotifyTime({ notifyTime: at(oldest - 1) }, t0, oldest)).toBe('staleNotifyTime');
-		expect(checkNotifyTime({ notifyTime: '2024-05-24T14:29:32.682+08:00' }, t0, oldest)).toBe('staleNotifyTime');
-		expect(checkNotifyTime({ data: { notifyTime: at(oldest - 1) } }, t0, oldest)).toBe('staleNotifyTime');
-		expect(checkNotifyTime({ notifyTime: at(t0 + FUTURE_TOLERANCE_MS + 1) }, t0, oldest)).toBe('futureNotifyTime');
-	});
-
-	it('refuses a notifyTime that is not RFC 3339, and lets in a body without one', () => {
-		for (const bad of ['yesterday', '2026-11-22 08:00:00', '2026-11-22', '1763798400000', 1763798400000, '2026-13-01T00:00:00Z', {}]) {
-			expect({ bad, r: checkNotifyTime({ notifyTime: bad }, t0, oldest) }).toEqual({ bad, r: 'badNotifyTime' });
+	it('reads every form PayLoco may send: RFC 3339, epoch seconds and milliseconds (number or text), yyyy-MM-dd HH:mm:ss', () => {
+		const reading = (notifyTime: unknown) => checkNotifyTime({ notifyTime }, t0, oldest).reading;
+		for (const form of [at(t0), '2026-11-22T16:00:00+08:00', t0, String(t0), t0 / 1000, String(t0 / 1000), `${t0 / 1000}.000`]) {
+			expect({ form, r: reading(form) }).toEqual({ form, r: { check: 'checked', earliest: t0, latest: t0 } });
 		}
-		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest)).toBeUndefined();
-		expect(checkNotifyTime({ notifyTime: '' }, t0, oldest)).toBeUndefined();
-		// With Require Notify Time it is refused.
-		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest, true)).toBe('noNotifyTime');
-		expect(checkNotifyTime({ notifyTime: at(t0) }, t0, oldest, true)).toBeUndefined();
+		// A local time stands for every instant it can be in some zone (UTC-12:00 to UTC+14:00).
+		expect(reading(local(t0))).toEqual({ check: 'noZone', earliest: t0 - 14 * hour, latest: t0 + 12 * hour });
+		expect(reading('2026-11-22T08:00:00.250')).toEqual({ check: 'noZone', earliest: t0 + 250 - 14 * hour, latest: t0 + 250 + 12 * hour });
+	});
+
+	it('refuses one older than the window, and one more than 5 minutes ahead, in every form', () => {
+		for (const stale of [at(oldest - 1), '2024-05-24T14:29:32.682+08:00', oldest - 1, String(Math.floor((oldest - 1000) / 1000)), local(oldest - 12 * hour - 1)]) {
+			expect({ stale, r: failure(stale) }).toEqual({ stale, r: 'staleNotifyTime' });
+		}
+		expect(checkNotifyTime({ data: { notifyTime: at(oldest - 1) } }, t0, oldest).failure).toBe('staleNotifyTime');
+		for (const ahead of [at(t0 + FUTURE_TOLERANCE_MS + 1), t0 + FUTURE_TOLERANCE_MS + 1, local(t0 + 14 * hour + FUTURE_TOLERANCE_MS + 1000)]) {
+			expect({ ahead, r: failure(ahead) }).toEqual({ ahead, r: 'futureNotifyTime' });
+		}
+	});
+
+	it('lets in a local time that is fresh in some zone, marked noZone, never refused for lacking one', () => {
+		// 20 h ago as UTC text, or 12 h ahead: fresh for some zone.
+		for (const t of [local(t0), local(oldest - 11 * hour), local(t0 + 14 * hour)]) {
+			expect({ t, r: checkNotifyTime({ notifyTime: t }, t0, oldest).failure, c: check(t) }).toEqual({ t, r: undefined, c: 'noZone' });
+		}
+	});
+
+	it('never refuses a notifyTime it cannot read (the replay memory decides), and marks it; lets in a body without one', () => {
+		for (const bad of ['yesterday', '2026-11-22', '2026-13-01T00:00:00Z', '2026-02-30 10:00:00', '2026-11-22 24:00:00', {}, true, 20261122, -1, '12345']) {
+			expect({ bad, r: failure(bad), c: check(bad) }).toEqual({ bad, r: undefined, c: 'unreadable' });
+		}
+		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest)).toEqual({ reading: { check: 'absent' } });
+		expect(check('')).toBe('absent');
+		// With Require Notify Time one without is refused; one it cannot read is not (it is there).
+		expect(checkNotifyTime({ id: 'evt_1' }, t0, oldest, true).failure).toBe('noNotifyTime');
+		expect(failure('yesterday', true)).toBeUndefined();
+		expect(failure(at(t0), true)).toBeUndefined();
 	});
 });
 
@@ -102,17 +128,19 @@ describe('replay memory (static data)', () => {
 		expect(hasSeen(readSeen(state, t0 + REPLAY_WINDOW_MS), 'k1')).toBe(false);
 	});
 
-	it('stays bounded; dropping for room raises the horizon, so a notifyTime not newer than it is stale', () => {
+	it('stays bounded; dropping for room raises the horizon: a notifyTime not newer than it may be a dropped one', () => {
 		expect(REPLAY_MAX_EVENTS).toBeGreaterThanOrEqual(20_000);
 		let state = readSeen(undefined, t0);
 		for (let i = 0; i < 5; i++) state = remember(state, [`k${i}`], t0 + i * 1000, 3);
 		expect(state.events.map(([k]) => k)).toEqual(['k2', 'k3', 'k4']);
 		expect(state.horizon).toBe(t0 + 1000);
-		const now = t0 + 10_000;
-		expect(oldestAcceptable(state, now)).toBe(t0 + 1000 + FUTURE_TOLERANCE_MS);
-		expect(checkNotifyTime({ notifyTime: new Date(t0 + 1000).toISOString() }, now, oldestAcceptable(state, now))).toBe('staleNotifyTime');
-		// Nothing dropped for room: the window alone decides.
-		expect(oldestAcceptable(readSeen(undefined, now), now)).toBe(now - REPLAY_WINDOW_MS);
+		expect(mayHaveBeenDropped(state, t0 + 1000 + FUTURE_TOLERANCE_MS)).toBe(true);
+		expect(mayHaveBeenDropped(state, t0 + 1000 + FUTURE_TOLERANCE_MS + 1)).toBe(false);
+		// It is never a refusal: the notifyTime check knows only the window.
+		expect(checkNotifyTime({ notifyTime: new Date(t0 + 1000).toISOString() }, t0 + 10_000, t0 + 10_000 - REPLAY_WINDOW_MS).failure).toBeUndefined();
+		// Nothing dropped for room, or no time to compare: nothing may have been dropped.
+		expect(mayHaveBeenDropped(readSeen(undefined, t0), t0)).toBe(false);
+		expect(mayHaveBeenDropped(state, undefined)).toBe(false);
 		// Age alone does not raise the horizon.
 		expect(readSeen(remember(readSeen(undefined, t0), ['a'], t0), t0 + REPLAY_WINDOW_MS).horizon).toBe(0);
 	});
@@ -192,13 +220,23 @@ describe('admission (memory and guard together)', () => {
 		expect(admit(input({ body, rawBody: raw('{"status":"SUCCESS","n":2}') })).outcome).toBe('new');
 	});
 
-	it('refuses an HMAC body already accepted as replayed, even with Drop Repeated Events off', () => {
+	it('knows an HMAC body already accepted (replayed, acknowledged by the trigger), even with Drop Repeated Events off', () => {
 		const hmac = input({ hmac: true, dedupe: false });
 		const first = admit(hmac);
 		expect(first.outcome).toBe('new');
 		expect(admit(hmac).outcome).toBe('replayed');
 		resetGuard();
 		expect(admit({ ...hmac, seen: first.state }).outcome).toBe('replayed');
+	});
+
+	it('peeks without claiming: a peek leaves the event new for the admit that follows', () => {
+		expect(peek(input())).toBe('new');
+		expect(peek(input())).toBe('new');
+		const first = admit(input());
+		expect(first.outcome).toBe('new');
+		expect(peek(input())).toBe('repeated');
+		resetGuard();
+		expect(peek(input({ seen: first.state }))).toBe('repeated');
 	});
 
 	it('remembers nothing when neither rule applies', () => {

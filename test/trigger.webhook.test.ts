@@ -4,172 +4,19 @@
 // sandbox sends notifications to. The server does what n8n's webhook handler does with the result:
 // nothing when the node answered itself (noWebhookResponse), otherwise HTTP 200 with webhookResponse,
 // and an execution only when workflowData is returned. The real n8n is in test/e2e/trigger.e2e.test.ts.
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { INodeType } from 'n8n-workflow';
 
-import type * as N8nCore from 'n8n-core';
-import type {
-	IDataObject,
-	INode,
-	INodeExecutionData,
-	INodeParameters,
-	INodeType,
-	INodeTypes,
-	IWebhookData,
-	IWebhookResponseData,
-	IWorkflowExecuteAdditionalData,
-	WorkflowExecuteMode,
-} from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
-
-import '../e2e/harness/engine'; // isolates N8N_USER_FOLDER and stops n8n-core's SSH timer before n8n-core loads
-import { PayLocoTrigger } from '../nodes/PayLoco/PayLocoTrigger.node';
 import { startSandbox } from '../sandbox/server';
 import type { NotifyOptions, Sandbox } from '../sandbox/server';
 import { rsaKeyPair } from './helpers/keys';
+import { Receiver, trigger } from './helpers/triggerReceiver';
+import type { Setup } from './helpers/triggerReceiver';
 
-const { WebhookContext } = require('n8n-core') as typeof N8nCore;
-
-const TYPE = 'n8n-nodes-payloco.payLocoTrigger';
 const ACK = '{"code":"00000000","message":"Success"}';
 const REJECTION = '{"message":"Signature verification failed"}';
 const SECRET = 'whsec_e2d7a4c583b1f0c9';
 
 const merchant = rsaKeyPair();
-const trigger = new PayLocoTrigger();
-const nodeTypes: INodeTypes = {
-	getByName: () => trigger,
-	getByNameAndVersion: () => trigger,
-	getKnownTypes: () => ({}),
-};
-
-interface Setup {
-	parameters?: INodeParameters;
-	/** Credential data by type; only the types given are attached to the node. */
-	credentials: Record<string, IDataObject>;
-	mode?: WorkflowExecuteMode;
-}
-
-let workflows = 0;
-/** A database round trip of n8n's (loading credentials, saving static data): other requests run meanwhile. */
-const database = async () => await new Promise((resolve) => setTimeout(resolve, 5));
-
-/** One receiving "n8n": a workflow with only the trigger, its saved static data, its executions. */
-class Receiver {
-	/** Each receiver is its own workflow, as the in-process guard keeps workflows apart. */
-	readonly workflowId = `wf-${++workflows}`;
-	url = '';
-	executions: INodeExecutionData[][][] = [];
-	errors: Error[] = [];
-	warnings: string[] = [];
-	staticData = '{}';
-	private saves: Array<Promise<unknown>> = [];
-	private server: Server;
-
-	constructor(private setup: Setup) {
-		this.server = createServer((req, res) => void this.handle(req, res));
-	}
-
-	async start(): Promise<this> {
-		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhook/2b0f6c1e/payloco`;
-		return this;
-	}
-
-	/** The static data once every save so far has reached the "database". */
-	async saved(): Promise<string> {
-		await Promise.all(this.saves);
-		return this.staticData;
-	}
-
-	async close(): Promise<void> {
-		await new Promise((resolve) => this.server.close(resolve));
-	}
-
-	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const chunks: Buffer[] = [];
-		for await (const chunk of req) chunks.push(chunk as Buffer);
-		// As n8n's rawBodyReader middleware + parseBody leave it for a webhook.
-		req.rawBody = Buffer.concat(chunks);
-		req.readRawBody = async () => {};
-
-		const node: INode = {
-			id: '6f1d2c1e-0a51-4f0e-9a39-5a3c2b7d9e01',
-			name: 'PayLoco Trigger',
-			type: TYPE,
-			typeVersion: 1,
-			position: [0, 0],
-			webhookId: '2b0f6c1e',
-			parameters: structuredClone(this.setup.parameters ?? {}),
-			credentials: Object.fromEntries(Object.keys(this.setup.credentials).map((t) => [t, { id: `id-${t}`, name: t }])),
-		};
-		// As n8n: a Workflow per request, its static data loaded from the database and saved when changed.
-		const workflow = new Workflow({
-			id: this.workflowId,
-			name: 'PayLoco notifications',
-			nodes: [node],
-			connections: {},
-			active: true,
-			nodeTypes,
-			staticData: JSON.parse(this.staticData),
-		});
-		const additionalData = {
-			credentialsHelper: {
-				getDecrypted: async (_a: unknown, _n: unknown, type: string) => {
-					await database();
-					if (!this.setup.credentials[type]) throw new Error(`no credential ${type}`);
-					return { ...this.setup.credentials[type] };
-				},
-			},
-			httpRequest: req,
-			httpResponse: res,
-			webhookBaseUrl: 'http://127.0.0.1/webhook',
-			variables: {},
-		} as unknown as IWorkflowExecuteAdditionalData;
-		const webhookData: IWebhookData = {
-			httpMethod: 'POST',
-			node: node.name,
-			path: `${node.webhookId}/payloco`,
-			webhookDescription: trigger.description.webhooks![0],
-			workflowId: this.workflowId,
-			workflowExecuteAdditionalData: additionalData,
-		};
-		const context = new WebhookContext(
-			workflow,
-			workflow.getNode(node.name)!,
-			additionalData,
-			this.setup.mode ?? 'webhook',
-			webhookData,
-			[],
-			null,
-		);
-		const warn = (message: string) => this.warnings.push(message);
-		Object.defineProperty(context, 'logger', { value: { warn, debug: warn, info: warn, error: warn } });
-
-		let result: IWebhookResponseData;
-		try {
-			result = await trigger.webhook!.call(context);
-		} catch (error) {
-			this.errors.push(error as Error);
-			res.writeHead(500, { 'Content-Type': 'application/json' });
-			res.end('{"message":"Workflow Webhook Error: Workflow could not be started!"}');
-			return;
-		}
-		// As n8n: static data is saved after webhook() returns, a database write later, with no lock.
-		if ((workflow.staticData as IDataObject).__dataChanged) {
-			const changed = JSON.stringify(workflow.staticData);
-			this.saves.push(database().then(() => (this.staticData = changed)));
-		}
-		if (result.workflowData) this.executions.push(result.workflowData);
-		if (result.noWebhookResponse) {
-			expect(res.headersSent).toBe(true);
-			return;
-		}
-		res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-		res.end(JSON.stringify(result.webhookResponse ?? { message: 'Workflow was started' }));
-	}
-}
 
 let sandbox: Sandbox;
 const receivers: Receiver[] = [];
@@ -407,12 +254,12 @@ describe('only this merchant\'s fresh notifications, once', () => {
 		expect(bound.executions).toHaveLength(1);
 	});
 
-	it('refuses a stale or far-future notifyTime in every mode (RSA, form, HMAC), and a notifyTime that is no date', async () => {
+	it('refuses a stale or far-future notifyTime in every mode (RSA, form, HMAC), in every form', async () => {
 		const rsa = await receiver();
 		const form = await receiver({ parameters: { verification: 'form' } });
 		const hmac = await receiver({ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret: SECRET } } });
 		const at = (ms: number) => new Date(Date.now() + ms).toISOString();
-		for (const notifyTime of [at(-25 * hour), '2024-05-24T14:29:32.682+08:00', at(10 * 60_000), 'yesterday']) {
+		for (const notifyTime of [at(-25 * hour), '2024-05-24T14:29:32.682+08:00', at(10 * 60_000), String(Date.now() - 25 * hour), '2024-05-24 14:29:32']) {
 			for (const [r, o] of [[rsa, {}], [form, { style: 'form' }], [hmac, { style: 'hmac', secret: SECRET }]] as Array<[Receiver, NotifyOptions]>) {
 				expect({ notifyTime, ...(await send(r, { ...o, payload: payload({ notifyTime }) })) }).toEqual({ notifyTime, status: 401, body: REJECTION });
 			}
@@ -422,23 +269,87 @@ describe('only this merchant\'s fresh notifications, once', () => {
 			expect.stringMatching(/stale: notifyTime is older than the replay window/),
 			expect.stringMatching(/stale/),
 			expect.stringMatching(/more than 5 minutes ahead/),
-			expect.stringMatching(/not an RFC 3339/),
+			expect.stringMatching(/stale/),
+			expect.stringMatching(/stale/),
 		]);
 		// In data too; and one without notifyTime is let in (only the memory guards it).
 		expect((await send(rsa, { payload: { id: `evt_d_${Date.now()}`, data: { notifyTime: at(-25 * hour) } } })).status).toBe(401);
 		expect((await send(rsa, { payload: { id: `evt_n_${Date.now()}`, status: 'SUCCESS' } })).status).toBe(200);
 	});
 
-	it('refuses an HMAC replay with a fresh timestamp, even with Drop Repeated Events off', async () => {
+	it('acknowledges an HMAC resend (same body, fresh x-timestamp) and starts nothing, even with Drop Repeated Events off', async () => {
 		for (const options of [{}, { dropRepeatedEvents: false }]) {
 			const r = await receiver({ parameters: { verification: 'hmac', options }, credentials: { payLocoWebhookSecretApi: { secret: SECRET } } });
 			const p = payload();
 			expect(await send(r, { style: 'hmac', secret: SECRET, payload: p, timestamp: Date.now() - 60_000 })).toEqual({ status: 200, body: ACK });
-			expect(await send(r, { style: 'hmac', secret: SECRET, payload: p, timestamp: Date.now() })).toEqual({ status: 401, body: REJECTION });
+			expect(await send(r, { style: 'hmac', secret: SECRET, payload: p, timestamp: Date.now() })).toEqual({ status: 200, body: ACK });
+			// Ten more copies at once: all acknowledged, nothing started.
+			const copies = await Promise.all(Array.from({ length: 10 }, async () => await send(r, { style: 'hmac', secret: SECRET, payload: p })));
+			expect(copies).toEqual(Array(10).fill({ status: 200, body: ACK }));
 			expect(r.executions).toHaveLength(1);
-			expect(r.warnings).toEqual([expect.stringMatching(/replayed: this HMAC-signed body was already accepted/)]);
+			expect(r.warnings).toEqual([]);
 			expect(await r.saved()).not.toContain(p.id);
 		}
+	});
+
+	it('acknowledges a resend in every verification mode (RSA, form, HMAC): 200, one execution', async () => {
+		for (const [setup, o] of [
+			[{}, {}],
+			[{ parameters: { verification: 'form' } }, { style: 'form' }],
+			[{ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret: SECRET } } }, { style: 'hmac', secret: SECRET }],
+		] as Array<[Partial<Setup>, NotifyOptions]>) {
+			const r = await receiver(setup);
+			const p = payload();
+			for (let i = 0; i < 3; i++) expect(await send(r, { ...o, payload: p })).toEqual({ status: 200, body: ACK });
+			expect({ o, executions: r.executions.length }).toEqual({ o, executions: 1 });
+		}
+	});
+
+	it('lets in every notifyTime form PayLoco may send, in every mode, and says how it was read', async () => {
+		const now = Date.now();
+		const forms: Array<[unknown, string]> = [
+			[new Date(now).toISOString(), 'checked'],
+			[new Date(now).toISOString().replace('Z', '+00:00'), 'checked'],
+			[now, 'checked'],
+			[String(now), 'checked'],
+			[Math.floor(now / 1000), 'checked'],
+			[String(Math.floor(now / 1000)), 'checked'],
+			[new Date(now + 8 * hour).toISOString().replace('T', ' ').slice(0, 19), 'noZone'], // Beijing wall-clock time
+			['yesterday', 'unreadable'],
+			['24/05/2026 14:29', 'unreadable'],
+		];
+		for (const [setup, o] of [
+			[{}, {}],
+			[{ parameters: { verification: 'form' } }, { style: 'form' }],
+			[{ parameters: { verification: 'hmac' }, credentials: { payLocoWebhookSecretApi: { secret: SECRET } } }, { style: 'hmac', secret: SECRET }],
+		] as Array<[Partial<Setup>, NotifyOptions]>) {
+			const r = await receiver(setup);
+			for (const [notifyTime, check] of forms) {
+				expect({ notifyTime, ...(await send(r, { ...o, payload: payload({ notifyTime }) })) }).toEqual({ notifyTime, status: 200, body: ACK });
+				expect({ notifyTime, check: r.executions.at(-1)?.[0][0].json.notifyTimeCheck }).toEqual({ notifyTime, check });
+			}
+			expect(r.executions).toHaveLength(forms.length);
+			const noTime: Record<string, unknown> = payload();
+			delete noTime.notifyTime;
+			expect(await send(r, { ...o, payload: noTime })).toEqual({ status: 200, body: ACK });
+			expect(r.executions.at(-1)?.[0][0].json.notifyTimeCheck).toBe('absent');
+			expect(r.warnings).toEqual([]);
+		}
+	});
+
+	it('acknowledges, without starting, a notification older than what a full replay memory still holds (never a refusal)', async () => {
+		const r = await receiver();
+		const now = Date.now();
+		// As left by more than 20,000 notifications in a day: entries dropped for room up to 2 hours ago.
+		r.staticData = JSON.stringify({ 'node:PayLoco Trigger': { seenEvents: { v: 2, events: [], horizon: now - 2 * hour } } });
+		for (let i = 0; i < 3; i++) {
+			expect(await send(r, { payload: payload({ notifyTime: new Date(now - 3 * hour).toISOString() }) })).toEqual({ status: 200, body: ACK });
+		}
+		expect(r.executions).toHaveLength(0);
+		expect(r.warnings).toEqual(Array(3).fill(expect.stringMatching(/older than what the replay memory still holds/)));
+		// Newer than the horizon: let in.
+		expect(await send(r, { payload: payload({ notifyTime: new Date(now - hour).toISOString() }) })).toEqual({ status: 200, body: ACK });
+		expect(r.executions).toHaveLength(1);
 	});
 
 	it('dedupes a notification without id by its bytes (same bytes: one execution; other bytes: another)', async () => {

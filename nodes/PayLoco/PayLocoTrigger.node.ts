@@ -1,8 +1,7 @@
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
 	ICredentialTestFunctions,
 	ICredentialsDecrypted,
-	IDataObject,
 	IHookFunctions,
 	INodeCredentialTestResult,
 	INodeType,
@@ -10,28 +9,11 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import type { KeyObject } from 'node:crypto';
 
 import { testPayLocoCredential } from './credentialTest';
-import { platformPublicKeyText } from './environment';
-import type { PayLocoCredentials } from './environment';
-import { headerValue } from './outcome';
-import { loadPublicKey } from './signing';
-import { admit } from './trigger/admit';
-import { acknowledgement, DEFAULT_ACK, readRawBody, refuse, respond } from './trigger/answer';
-import { emittedHeaders, parseHeaderList } from './trigger/headers';
-import { oldestAcceptable, readSeen, REPLAY_WINDOW_MS } from './trigger/replay';
-import { checkMerchant, checkNotifyTime } from './trigger/rules';
-import {
-	verifyFormNotification,
-	verifyHmacNotification,
-	verifyRsaNotification,
-} from './trigger/verify';
-import type { RequestHeaders, VerifyResult } from './trigger/verify';
-
-type Verification = 'rsa' | 'hmac' | 'form';
-
-const SEEN_EVENTS = 'seenEvents';
+import { DEFAULT_ACK } from './trigger/answer';
+import { CONFIRM_TIMEOUT_MS } from './trigger/confirm';
+import { handleNotification } from './trigger/handle';
 
 export class PayLocoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -108,6 +90,14 @@ export class PayLocoTrigger implements INodeType {
 						default: DEFAULT_ACK,
 						description:
 							'JSON answered with HTTP 200 to every verified notification. PayLoco retries a notification until it gets HTTP 200.',
+					},
+					{
+						displayName: 'Confirm with PayLoco',
+						name: 'confirmWithPayLoco',
+						type: 'boolean',
+						default: false,
+						displayOptions: { show: { '/verification': ['rsa', 'form'] } },
+						description: `Whether to let a notification in only when PayLoco confirms it: a signed Transaction Query with this credential must show that this merchant has the order named (merchantOrderId or orderId) with the notified status. Otherwise it is not acknowledged (HTTP 503) and PayLoco sends it again later. Closes the door to other merchants' signed notifications; costs one query (at most ${CONFIRM_TIMEOUT_MS / 1000} seconds) per new notification. Recommended for anything that moves money.`,
 					},
 					{
 						displayName: 'Drop Repeated Events',
@@ -188,81 +178,6 @@ export class PayLocoTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const verification = this.getNodeParameter('verification', 'rsa') as Verification;
-		const options = this.getNodeParameter('options', {}) as IDataObject;
-		const ack = acknowledgement(this, options.acknowledgement);
-		const req = this.getRequestObject();
-		const headers = req.headers as RequestHeaders;
-
-		const rawBody = await readRawBody(req);
-		if (rawBody === undefined) return refuse(this, 'malformed');
-		let result: VerifyResult;
-		let merchantId: string | undefined;
-		if (verification === 'hmac') {
-			const credential = await this.getCredentials<{ secret?: string; merchantId?: string }>('payLocoWebhookSecretApi');
-			if (!credential.secret) throw new NodeOperationError(this.getNode(), 'The PayLoco Webhook Secret credential has an empty secret');
-			merchantId = credential.merchantId;
-			result = verifyHmacNotification(rawBody, headers, credential.secret, Date.now());
-		} else {
-			const credentials = await this.getCredentials<PayLocoCredentials>('payLocoApi');
-			merchantId = credentials.merchantId;
-			const key = platformKey(this, credentials);
-			result =
-				verification === 'form'
-					? verifyFormNotification(rawBody, headers, key)
-					: verifyRsaNotification(rawBody, headers, key);
-		}
-		if (!result.ok) return refuse(this, result.reason);
-
-		// From here to the return nothing is awaited: the replay checks below and the claim they make
-		// happen in one tick, so no other request to this process runs in between (trigger/guard.ts).
-		const now = Date.now();
-		const manual = this.getMode() === 'manual';
-		const store = manual ? undefined : this.getWorkflowStaticData('node');
-		const seen = readSeen(store?.[SEEN_EVENTS], now);
-		const oldest = manual ? now - REPLAY_WINDOW_MS : oldestAcceptable(seen, now);
-		const wrong =
-			checkMerchant(result.body, merchantId, options.requireMerchantId === true) ??
-			checkNotifyTime(result.body, now, oldest, options.requireNotifyTime === true);
-		if (wrong) return refuse(this, wrong);
-		if (store) {
-			const { outcome, state } = admit({
-				seen,
-				scope: `${this.getWorkflow().id ?? ''}/${this.getNode().id}`,
-				body: result.body,
-				rawBody,
-				hmac: verification === 'hmac',
-				dedupe: options.dropRepeatedEvents !== false,
-				now,
-			});
-			if (outcome === 'replayed') return refuse(this, 'replayed');
-			if (outcome === 'repeated') return respond(this, 200, ack);
-			if (state !== seen) store[SEEN_EVENTS] = state as unknown as IDataObject;
-		}
-
-		const header = (name: string) => headerValue(headers, name) ?? null;
-		const json: IDataObject = {
-			eventName: header('x-eventname'),
-			eventType: header('x-eventtype'),
-			body: result.body as IDataObject,
-			headers: emittedHeaders(headers, parseHeaderList(options.excludeHeaders)) as IDataObject,
-		};
-		if (options.includeRawBody === true) json.rawBody = result.rawText ?? rawBody.toString('utf8');
-		return { ...respond(this, 200, ack), workflowData: [[{ json }]] };
-	}
-}
-
-/** The platform public key of the PayLoco API credential (PayLoco's test key on Dev when none is set). */
-function platformKey(ctx: IWebhookFunctions, credentials: PayLocoCredentials): KeyObject {
-	const text = platformPublicKeyText(credentials);
-	if (!text) {
-		throw new NodeOperationError(ctx.getNode(), 'The PayLoco API credential has no platform public key', {
-			description: 'Paste the PayLoco platform public key PayLoco gave you into the credential (required outside Dev).',
-		});
-	}
-	try {
-		return loadPublicKey(text);
-	} catch (error) {
-		throw new NodeOperationError(ctx.getNode(), `PayLoco API credential: ${(error as Error).message}`);
+		return await handleNotification(this);
 	}
 }

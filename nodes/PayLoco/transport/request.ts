@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
 import { Fault } from '../faults';
 
@@ -87,8 +87,11 @@ function toFault(error: unknown): Fault {
 	});
 }
 
-/** POSTs a body; the credential stamps `requestTime`, serializes once, signs and sets the header. */
-export async function postToPayLoco(fns: IExecuteFunctions, path: string, body: IDataObject, timeout: number): Promise<RawReply> {
+/**
+ * POSTs a body; the credential stamps `requestTime`, serializes once, signs and sets the header.
+ * Also used by the Trigger (a webhook context) to confirm a notification with a Transaction Query.
+ */
+export async function postToPayLoco(fns: IExecuteFunctions | IWebhookFunctions, path: string, body: IDataObject, timeout: number): Promise<RawReply> {
 	const request: IHttpRequestOptions = {
 		method: 'POST',
 		url: path,

@@ -8,6 +8,7 @@ import type { FailureReason } from './verify';
 
 export const DEFAULT_ACK = '{"code":"00000000","message":"Success"}';
 const REJECTION = '{"message":"Signature verification failed"}';
+const NOT_CONFIRMED = '{"message":"Notification not confirmed"}';
 
 /** Answers 401 with a body that says nothing more, starts no execution, and tells the operator's log why. */
 export function refuse(ctx: IWebhookFunctions, reason: FailureReason): IWebhookResponseData {
@@ -16,6 +17,18 @@ export function refuse(ctx: IWebhookFunctions, reason: FailureReason): IWebhookR
 		workflowId: ctx.getWorkflow().id,
 	});
 	return respond(ctx, 401, REJECTION);
+}
+
+/**
+ * Answers 503 to a verified notification PayLoco did not confirm: not acknowledged, so PayLoco sends
+ * it again later (by then a PENDING order may have settled). Starts nothing; the log says why.
+ */
+export function unconfirmed(ctx: IWebhookFunctions, reason: string): IWebhookResponseData {
+	ctx.logger.warn(`PayLoco Trigger did not acknowledge a notification: not confirmed by PayLoco, ${reason}`, {
+		node: ctx.getNode().name,
+		workflowId: ctx.getWorkflow().id,
+	});
+	return respond(ctx, 503, NOT_CONFIRMED);
 }
 
 /**

@@ -22,8 +22,8 @@ export const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /**
  * At most this many remembered notifications per trigger node: about 14 a minute around the clock
  * for the whole window, in about 700 KB of static data (35 bytes an entry). Past it the oldest are
- * dropped and `horizon` moves up, so a notification whose notifyTime is not newer than the horizon
- * is refused as stale (it might be one that was dropped).
+ * dropped and `horizon` moves up: a notification whose notifyTime is not newer than the horizon
+ * might be one that was dropped, and is acknowledged without starting anything (mayHaveBeenDropped).
  */
 export const REPLAY_MAX_EVENTS = 20_000;
 /** A notifyTime may be this far ahead of this server's clock (clock skew), and no more. */
@@ -90,8 +90,11 @@ export function remember(state: SeenEvents, keys: string[], now: number, maxEven
 	return { v: 2, events, horizon };
 }
 
-/** The oldest notifyTime still accepted: within the window, and newer than anything dropped for room. */
-export function oldestAcceptable(state: SeenEvents | undefined, now: number, windowMs = REPLAY_WINDOW_MS): number {
-	const horizon = state && state.horizon > 0 ? state.horizon + FUTURE_TOLERANCE_MS : -Infinity;
-	return Math.max(now - windowMs, horizon);
+/**
+ * Whether a notification dated `earliest` (its notifyTime's earliest reading) may be one that was
+ * dropped for room: not newer than the horizon. It cannot be told from a new one, so the trigger
+ * acknowledges it and starts nothing (a refusal would be resent and refused for ever).
+ */
+export function mayHaveBeenDropped(state: SeenEvents | undefined, earliest: number | undefined): boolean {
+	return !!state && state.horizon > 0 && earliest !== undefined && earliest <= state.horizon + FUTURE_TOLERANCE_MS;
 }

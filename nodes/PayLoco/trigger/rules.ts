@@ -49,17 +49,76 @@ export function checkMerchant(body: Body, merchantId: string | undefined, requir
 	return undefined;
 }
 
+/** How a notifyTime was read: `checked` (an instant), `noZone` (a local time, its zone unknown), `unreadable`, `absent`. */
+export type NotifyTimeCheck = 'checked' | 'noZone' | 'unreadable' | 'absent';
+
+/** A notifyTime as an instant range: one instant, or for a local time every instant it can be in some zone. */
+export interface NotifyTimeReading {
+	check: NotifyTimeCheck;
+	/** Earliest and latest instant it can stand for (ms); absent unless checked or noZone. */
+	earliest?: number;
+	latest?: number;
+}
+
+// Zones run from UTC-12:00 to UTC+14:00: a local time stands for an instant up to 14 h before and 12 h after its UTC reading.
+const ZONE_AHEAD_MS = 14 * 3600_000;
+const ZONE_BEHIND_MS = 12 * 3600_000;
+// Below this an epoch number is in seconds (1e11 s is the year 5138; 1e11 ms is March 1973).
+const EPOCH_SECONDS_BELOW = 1e11;
+const EPOCH_TEXT = /^\d{9,13}(\.\d{1,6})?$/;
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/;
+
+function epoch(value: number): NotifyTimeReading {
+	// Before 2001 in seconds (or 1970 in ms): no notification time, more likely some other number.
+	if (!Number.isFinite(value) || value < 1e9) return { check: 'unreadable' };
+	const at = Math.round(value < EPOCH_SECONDS_BELOW ? value * 1000 : value);
+	return { check: 'checked', earliest: at, latest: at };
+}
+
+/** Reads the forms PayLoco may send: RFC 3339, epoch seconds or milliseconds (number or digits), `yyyy-MM-dd HH:mm:ss`. */
+export function readNotifyTime(value: unknown): NotifyTimeReading {
+	if (value === undefined || value === null || value === '') return { check: 'absent' };
+	if (typeof value === 'number') return epoch(value);
+	if (typeof value !== 'string') return { check: 'unreadable' };
+	const text = value.trim();
+	if (EPOCH_TEXT.test(text)) return epoch(Number(text));
+	const instant = parseRfc3339(text)?.getTime();
+	if (instant !== undefined) return { check: 'checked', earliest: instant, latest: instant };
+	const m = LOCAL_TIME.exec(text);
+	if (!m) return { check: 'unreadable' };
+	const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+	const utc = Date.UTC(year, month - 1, day, hour, minute, second, Math.round(Number(m[7] ?? 0) * 1000));
+	const back = new Date(utc);
+	if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return { check: 'unreadable' };
+	return { check: 'noZone', earliest: utc - ZONE_AHEAD_MS, latest: utc + ZONE_BEHIND_MS };
+}
+
 /**
- * Freshness: `notifyTime` (top level, else in `data`), RFC 3339, must not be older than
- * `oldestMs` nor more than FUTURE_TOLERANCE_MS ahead of `now`. A notification without notifyTime
- * passes here unless `required`: only the replay memory then stands between it and a replay.
+ * Freshness: `notifyTime` (top level, else in `data`) must not be older than `oldestMs` nor more
+ * than FUTURE_TOLERANCE_MS ahead of `now`. A local time without a zone is judged by every instant
+ * it can stand for: stale only when even its latest is too old, future only when even its earliest
+ * is too far ahead. A time that cannot be read, or none, is no reason to refuse (only the replay
+ * memory then stands between it and a replay); `required` refuses a body without one.
  */
-export function checkNotifyTime(body: Body, now: number, oldestMs: number, required = false): FailureReason | undefined {
+export function checkNotifyTime(
+	body: Body,
+	now: number,
+	oldestMs: number,
+	required = false,
+): { failure?: FailureReason; reading: NotifyTimeReading } {
 	const [value] = valuesOf(body, 'notifyTime');
-	if (value === undefined || value === null || value === '') return required ? 'noNotifyTime' : undefined;
-	const at = typeof value === 'string' ? parseRfc3339(value.trim())?.getTime() : undefined;
-	if (at === undefined) return 'badNotifyTime';
-	if (at < oldestMs) return 'staleNotifyTime';
-	if (at - now > FUTURE_TOLERANCE_MS) return 'futureNotifyTime';
+	const reading = readNotifyTime(value);
+	if (reading.check === 'absent') return required ? { failure: 'noNotifyTime', reading } : { reading };
+	if (reading.latest !== undefined && reading.latest < oldestMs) return { failure: 'staleNotifyTime', reading };
+	if (reading.earliest !== undefined && reading.earliest - now > FUTURE_TOLERANCE_MS) return { failure: 'futureNotifyTime', reading };
+	return { reading };
+}
+
+/** The first value of a field, top level first, then in `data`; text and numbers only, trimmed. */
+export function fieldText(body: Body, name: string): string | undefined {
+	for (const value of valuesOf(body, name)) {
+		if (typeof value === 'string' && value.trim()) return value.trim();
+		if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	}
 	return undefined;
 }

@@ -19,14 +19,12 @@ export type FailureReason =
 	| 'missingTimestamp'
 	| 'staleTimestamp'
 	| 'malformed'
-	// After verification (rules.ts, and the replay memory in the trigger):
+	// After verification (rules.ts):
 	| 'otherMerchant'
 	| 'noMerchant'
 	| 'noNotifyTime'
-	| 'badNotifyTime'
 	| 'staleNotifyTime'
-	| 'futureNotifyTime'
-	| 'replayed';
+	| 'futureNotifyTime';
 
 /** `rawText`: the received text as it may be shown (form: without its signature field). */
 export type Verified = { ok: true; body: Record<string, unknown>; rawText?: string };
@@ -46,10 +44,8 @@ export const FAILURE_DESCRIPTIONS: Record<FailureReason, string> = {
 	otherMerchant: "the notification names another merchantId than the credential's",
 	noMerchant: 'the notification names no merchantId (option Require Merchant ID)',
 	noNotifyTime: 'the notification has no notifyTime (option Require Notify Time)',
-	badNotifyTime: 'notifyTime is not an RFC 3339 date-time',
-	staleNotifyTime: 'stale: notifyTime is older than the replay window (or than what the replay memory still holds)',
+	staleNotifyTime: 'stale: notifyTime is older than the replay window (24 hours)',
 	futureNotifyTime: 'notifyTime is more than 5 minutes ahead of this server clock',
-	replayed: 'replayed: this HMAC-signed body was already accepted (the HMAC does not cover x-timestamp)',
 };
 
 const reject = (reason: FailureReason): Rejected => ({ ok: false, reason });
