@@ -1,4 +1,3 @@
-/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The owner's limits on the PayLoco node used as an AI agent tool (issue #20), through n8n-core's
  * own tool machinery with a stand-in agent (no language model): a call beyond a limit sends nothing
