@@ -145,3 +145,26 @@ describe('plain (non-tool) use', () => {
 		expect(cancels()).toHaveLength(1);
 	});
 });
+
+// n8n passes one item per tool call on both calling paths, so this limit is reached only by other
+// callers; checked on the function itself, with n8n's context reduced to what it reads.
+describe('max items per call', () => {
+	test('two items in one call are refused and nothing is returned as sendable', async () => {
+		const { applyToolLimits } = await import('../nodes/PayLoco/engine/toolLimits');
+		const { queryTransaction } = await import('../nodes/PayLoco/actions/payment/query.operation');
+		const hints: unknown[] = [];
+		const fns = {
+			getNode: () => ({ type: 'n8n-nodes-payloco.payLocoTool', name: 'PayLoco', id: 'n1' }),
+			getNodeParameter: (_name: string, _i: number, fallback: unknown) => fallback,
+			addExecutionHints: (...h: unknown[]) => hints.push(...h),
+		};
+		const verdict = await applyToolLimits(fns as never, queryTransaction, [{ merchantOrderId: 'A' }, { merchantOrderId: 'B' }], false);
+		expect(verdict?.answer?.map((i) => i.json.error)).toEqual([
+			expect.stringMatching(/^not allowed: 2 items in one call; at most 1 per call\. Nothing was sent/),
+			expect.stringMatching(/^not allowed: 2 items in one call/),
+		]);
+		expect(hints).toEqual([expect.objectContaining({ type: 'warning', message: expect.stringMatching(/refused, nothing sent/) })]);
+		const one = await applyToolLimits(fns as never, queryTransaction, [{ merchantOrderId: 'A' }], false);
+		expect(one).toBeUndefined();
+	});
+});
