@@ -50,11 +50,19 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
 				buffer = buffer.slice(nl + 2);
 				const verb = line.slice(0, 4).toUpperCase();
 				if (verb === 'EHLO' || verb === 'HELO') reply('250 fake-smtp');
-				else if (verb === 'MAIL') (mail.from = line.slice(10).trim(), reply('250 OK'));
-				else if (verb === 'RCPT') (mail.to.push(line.slice(8).trim()), reply('250 OK'));
-				else if (verb === 'DATA') (inData = true, reply('354 end with <CRLF>.<CRLF>'));
-				else if (verb === 'QUIT') (reply('221 bye'), socket.end());
-				else if (verb === 'RSET' || verb === 'NOOP') reply('250 OK');
+				else if (verb === 'MAIL') {
+					mail.from = line.slice(10).trim();
+					reply('250 OK');
+				} else if (verb === 'RCPT') {
+					mail.to.push(line.slice(8).trim());
+					reply('250 OK');
+				} else if (verb === 'DATA') {
+					inData = true;
+					reply('354 end with <CRLF>.<CRLF>');
+				} else if (verb === 'QUIT') {
+					reply('221 bye');
+					socket.end();
+				} else if (verb === 'RSET' || verb === 'NOOP') reply('250 OK');
 				else reply('502 not implemented');
 			}
 		});
