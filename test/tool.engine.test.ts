@@ -139,6 +139,8 @@ async function runAgent(mode: 'invoke' | 'engine', toolArgs: IDataObject, toolPa
 				operation: 'cancel',
 				cardId: "={{ $fromAI('cardId', 'The card to cancel', 'string') }}",
 				options: {},
+				// Cancel is not allowed to an agent by default (see tool.limits.engine.test.ts): the owner allows it.
+				toolLimits: { operations: ['card:cancel'] },
 				...toolParameters,
 			},
 			credentials: { payLocoApi: { id: 'cred-payLocoApi', name: 'payLocoApi' } },

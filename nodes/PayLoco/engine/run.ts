@@ -21,6 +21,7 @@ import { readOptions } from './options';
 import type { RunOptions } from './options';
 import { forEachLimited, Slots } from './pool';
 import { previewRun } from './preview';
+import { applyToolLimits } from './toolLimits';
 import { finalSentItem, followToFinal, pollOptions, queryTransaction, waitsForFinal, withFinal } from './waitForFinal';
 import type { FinalResult } from './waitForFinal';
 import { readReply } from './reply';
@@ -56,6 +57,11 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		if (!continueOnFail) throw failure.error;
 		results[i] = { json: failure.json, pairedItem: { item: i } };
 	});
+
+	// As an AI agent's tool, the owner's limits decide what may be sent (toolLimits.ts); plain use: no-op.
+	const tool = await applyToolLimits(fns, op, bodies, options.preview);
+	if (tool?.answer) return [tool.answer];
+	if (tool?.withTokens) return [await tool.withTokens(await previewRun(fns, op, bodies, results))];
 
 	// Preview (send nothing): the bodies exactly as built and validated above, nothing signed or sent.
 	if (options.preview) return [await previewRun(fns, op, bodies, results)];
