@@ -19,7 +19,7 @@ import * as path from 'path';
 
 import { listExecutions, queryDatabase, waitForExecutions } from './database';
 import type { DatabaseTarget, N8nExecution } from './database';
-import { freePort, run } from './process';
+import { freePort, noteN8nProcess, run } from './process';
 import type { CommandResult } from './process';
 import { parseRawOutput } from './results';
 import type { ExecuteResult } from './results';
@@ -106,6 +106,7 @@ export class N8nHome {
 	async n8n(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
 		// 2.x starts a task broker even for CLI commands: a port of its own lets homes run in parallel.
 		const env = this.env({ N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv });
+		noteN8nProcess(args[0]);
 		const r = await run(this.rt.nodeBin, [this.rt.n8nBin, ...args], {
 			env,
 			cwd: this.userFolder,
