@@ -179,11 +179,14 @@ export class N8nHome {
 		return this.importJson('import:credentials', creds);
 	}
 
-	/** Keeps the workflow's `id`. Imported workflows are always inactive: see activateWorkflow. */
-	async importWorkflow(wf: object): Promise<void> {
-		await this.importJson('import:workflow', [wf]);
-		const { id } = wf as WorkflowLike;
-		if (id) this.workflows.set(id, wf as WorkflowLike);
+	/**
+	 * Keeps each workflow's `id`; a list is imported by one command (one n8n boot). Imported
+	 * workflows are always inactive: see activateWorkflow (or RestSession.activate on a server).
+	 */
+	async importWorkflow(wf: object | object[]): Promise<void> {
+		const list = Array.isArray(wf) ? wf : [wf];
+		await this.importJson('import:workflow', list);
+		for (const w of list as WorkflowLike[]) if (w.id) this.workflows.set(w.id, w);
 	}
 
 	/**
@@ -194,6 +197,11 @@ export class N8nHome {
 		await this.n8nOk(
 			this.rt.line === 1 ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`],
 		);
+		this.activated.add(id);
+	}
+
+	/** Records a workflow activated on a running server (rest.ts), for webhooksRegistered(). */
+	markActivated(id: string): void {
 		this.activated.add(id);
 	}
 
