@@ -12,9 +12,9 @@
  *
  * The package.json + package-lock.json of each runtime are committed under e2e/runtimes/<name>,
  * and a runtime is installed exactly as locked:
- *   - before anything is installed, each lockfile must be in sync with its package.json, as
- *     `npm ci` requires (checked with `npm ci --dry-run` on a copy); then `npm ci` installs it.
- *     A lockfile out of date fails the install, it is never rewritten. To update one:
+ *   - `npm ci` installs each one: it refuses a lockfile out of date with its package.json
+ *     before it touches node_modules, and that fails the install (the other runtime's install,
+ *     if running, is stopped). A lockfile is never rewritten. To update one:
  *     `cd e2e/runtimes/<name> && npm install --package-lock-only --ignore-scripts`
  *     (the lockfile then lists every platform's optional packages, which `npm ci` wants);
  *   - --ignore-scripts: only the npm registry is reachable, and several optional native
@@ -68,27 +68,53 @@ function spawnTracked(cmd, args, opts) {
   return child;
 }
 
-/** Runs a command to completion; its output is printed line by line, prefixed with `label`. */
-function run(label, cmd, args, opts) {
+/**
+ * Runs a command to completion: resolves to its exit code and output. Unless `quiet`, the output
+ * is printed line by line, prefixed with `label`.
+ */
+function runCommand(label, cmd, args, opts, quiet = false) {
   const started = Date.now();
-  log(`${label}: $ ${cmd} ${args.join(' ')}   (in ${path.relative(ROOT, opts.cwd) || '.'})`);
+  if (!quiet) log(`${label}: $ ${cmd} ${args.join(' ')}   (in ${path.relative(ROOT, opts.cwd) || '.'})`);
   return new Promise((resolve) => {
     const child = spawnTracked(cmd, args, opts);
     let out = '';
     const print = (d) => {
       out += d;
-      for (const line of String(d).split('\n')) if (line.trim()) console.log(`  [${label}] ${line}`);
+      if (!quiet) for (const line of String(d).split('\n')) if (line.trim()) console.log(`  [${label}] ${line}`);
     };
     child.stdout.on('data', print);
     child.stderr.on('data', print);
     child.on('error', (e) => fail(`${cmd} could not be started: ${e.message}`));
     child.on('close', (code, signal) => {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (code !== 0) fail(`${label}: \`${cmd} ${args.join(' ')}\` exited with ${code ?? signal} after ${secs}s`);
-      log(`${label}:   done in ${secs}s`);
-      resolve(out);
+      if (code === 0 && !quiet) log(`${label}:   done in ${secs}s`);
+      resolve({ code, out, what: `\`${cmd} ${args.join(' ')}\` exited with ${code ?? signal} after ${secs}s` });
     });
   });
+}
+
+/** runCommand that fails the install on a non-zero exit. */
+async function run(label, cmd, args, opts) {
+  const r = await runCommand(label, cmd, args, opts);
+  if (r.code !== 0) fail(`${label}: ${r.what}`);
+  return r.out;
+}
+
+/**
+ * Fails with a clear message when npm refused a lockfile out of sync with its package.json (the
+ * check `npm ci` makes before it touches node_modules); any other npm failure as it is.
+ */
+function failUnlessInSync(name, r) {
+  if (r.code === 0) return;
+  const lock = `e2e/runtimes/${name}/package-lock.json`;
+  if (/package\.json and package-lock\.json[\s\S]*in sync/.test(r.out)) {
+    const reasons = r.out.split('\n').filter((l) => /\b(Missing|Invalid):/.test(l)).map((l) => `  ${l.replace(/^npm error /, '')}`);
+    fail(
+      `${lock} is out of date with its package.json; nothing was installed.\n${reasons.join('\n')}\n` +
+        `Update it: cd e2e/runtimes/${name} && npm install --package-lock-only --ignore-scripts`,
+    );
+  }
+  fail(`${name}: ${r.what}:\n${r.out.slice(-4000)}`);
 }
 
 function nodeVersion(nodeBin) {
@@ -132,32 +158,14 @@ function npmEnv(nodeBin) {
 const NPM_FLAGS = ['--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
 /**
- * Fails unless e2e/runtimes/<name>/package-lock.json is in sync with its package.json, the check
- * `npm ci` makes, run as `npm ci --dry-run` on a copy (installs nothing; an in-sync lockfile
- * needs nothing from the registry).
+ * Fails unless e2e/runtimes/<name>/package-lock.json is in sync with its package.json: `npm ci
+ * --dry-run` on a copy (installs nothing; an in-sync lockfile needs nothing from the registry).
  */
 async function checkLockfile(name) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `install-n8n-check-${name}-`));
   try {
     for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(SRC, name, f), path.join(tmp, f));
-    const out = await new Promise((resolve) => {
-      const child = spawnTracked('npm', ['ci', '--dry-run', ...NPM_FLAGS], { cwd: tmp, env: npmEnv(process.execPath) });
-      let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
-      child.on('error', (e) => fail(`npm could not be started: ${e.message}`));
-      child.on('close', (code) => resolve({ code, text }));
-    });
-    if (out.code === 0) return;
-    const lock = `e2e/runtimes/${name}/package-lock.json`;
-    const reasons = out.text.split('\n').filter((l) => /\b(Missing|Invalid):/.test(l)).map((l) => `  ${l.replace(/^npm error /, '')}`);
-    if (/in sync/.test(out.text)) {
-      fail(
-        `${lock} is out of date with its package.json; nothing was installed.\n${reasons.join('\n')}\n` +
-          `Update it: cd e2e/runtimes/${name} && npm install --package-lock-only --ignore-scripts`,
-      );
-    }
-    fail(`could not check ${lock} (npm ci --dry-run exited with ${out.code}):\n${out.text.slice(-4000)}`);
+    failUnlessInSync(name, await runCommand(name, 'npm', ['ci', '--dry-run', ...NPM_FLAGS], { cwd: tmp, env: npmEnv(process.execPath) }, true));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -235,7 +243,8 @@ async function install(name, nodeBin, sqlite, verify) {
   fs.rmSync(path.join(dest, STAMP), { force: true });
   for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(src, f), path.join(dest, f));
 
-  await run(name, 'npm', ['ci', ...NPM_FLAGS], { cwd: dest, env: npmEnv(runner) });
+  // npm ci refuses a lockfile out of date with package.json before it touches node_modules.
+  failUnlessInSync(name, await runCommand(name, 'npm', ['ci', ...NPM_FLAGS], { cwd: dest, env: npmEnv(runner) }));
   const lock = (dir) => fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
   if (lock(dest) !== lock(src)) fail(`${name}: npm changed the lockfile while installing e2e/runtimes/${name}/package-lock.json`);
   if (sqlite) {
@@ -290,17 +299,12 @@ async function main() {
   const sequential = args.includes('--sequential');
   const which = args.filter((a) => a !== '--sequential')[0] || 'all';
   if (!['1', '2', 'all', 'check'].includes(which)) fail(`usage: node scripts/install-n8n.js [1|2|all|check] [--sequential] (got "${which}")`);
-  const names = { 1: ['n8n-1'], 2: ['node24', 'n8n-2'], all: ['n8n-1', 'node24', 'n8n-2'], check: ['n8n-1', 'node24', 'n8n-2'] }[which];
-
   if (which === 'check') {
+    const names = ['n8n-1', 'node24', 'n8n-2'];
     await Promise.all(names.map(checkLockfile));
     log(`lockfiles in sync with their package.json: ${names.join(', ')}`);
     return;
   }
-  // Every lockfile of what is about to be installed is checked before anything is installed.
-  const runners = { 'n8n-1': process.execPath, node24: process.execPath, 'n8n-2': fs.existsSync(NODE24_BIN) ? NODE24_BIN : undefined };
-  const pending = names.filter((n) => !runners[n] || needsInstall(n, runners[n]));
-  await Promise.all(pending.map(checkLockfile));
   checkToolchain();
   fs.mkdirSync(CACHE, { recursive: true });
 

@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 
 /**
  * The n8n runtimes install exactly as committed: scripts/install-n8n.js refuses a lockfile that
- * is out of date with its package.json, before it installs anything. Both tests run the script
- * only as far as its lockfile check (`npm ci --dry-run` on a copy): nothing is installed.
+ * is out of date with its package.json, before it installs anything. Neither test installs
+ * anything: `check` runs `npm ci --dry-run` on copies, and the install stops at npm ci's own
+ * lockfile check.
  */
 const root = path.resolve(__dirname, '..');
 const exec = promisify(execFile);
@@ -54,5 +55,6 @@ it('an n8n 1.x package.json changed without its lockfile fails the install, and 
 	expect(output).toContain('e2e/runtimes/n8n-1/package-lock.json is out of date with its package.json; nothing was installed.');
 	expect(output).toMatch(/xlsx@0\.18\.4/);
 	expect(code).toBe(1);
-	expect(fs.existsSync(path.join(cache, 'n8n-1'))).toBe(false);
+	expect(fs.existsSync(path.join(cache, 'n8n-1', 'node_modules'))).toBe(false);
+	expect(fs.existsSync(path.join(cache, 'n8n-1', '.install-stamp'))).toBe(false);
 }, 120_000);
