@@ -24,7 +24,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('the smoke bench prints every peer and ratio over http and https, the chart, and ends with the two headline ratios', async () => {
-	const env: NodeJS.ProcessEnv = { ...process.env, BENCH_SMOKE: '1', BENCH_CHART: join(dir, 'chart.png') };
+	// PAYLOCO_TEST_FILE: the n8n processes the bench starts count for this file (test/summary-reporter.js).
+	const env: NodeJS.ProcessEnv = { ...process.env, BENCH_SMOKE: '1', BENCH_CHART: join(dir, 'chart.png'), PAYLOCO_TEST_FILE: __filename };
 	delete env.N8N_USER_FOLDER; // the bench makes (and removes) its own
 	delete env.NODE_EXTRA_CA_CERTS; // the bench's clients get the sandbox's own CA
 	await run('npx', ['tsc', '-p', 'bench/tsconfig.json'], { cwd: ROOT, env, timeout: 120_000 });

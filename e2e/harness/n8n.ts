@@ -19,7 +19,7 @@ import * as path from 'path';
 
 import { listExecutions, queryDatabase, waitForExecutions } from './database';
 import type { DatabaseTarget, N8nExecution } from './database';
-import { freePort, run } from './process';
+import { freePort, noteN8nProcess, run } from './process';
 import type { CommandResult } from './process';
 import { parseRawOutput } from './results';
 import type { ExecuteResult } from './results';
@@ -106,6 +106,7 @@ export class N8nHome {
 	async n8n(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
 		// 2.x starts a task broker even for CLI commands: a port of its own lets homes run in parallel.
 		const env = this.env({ N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv });
+		noteN8nProcess(args[0]);
 		const r = await run(this.rt.nodeBin, [this.rt.n8nBin, ...args], {
 			env,
 			cwd: this.userFolder,
@@ -178,11 +179,14 @@ export class N8nHome {
 		return this.importJson('import:credentials', creds);
 	}
 
-	/** Keeps the workflow's `id`. Imported workflows are always inactive: see activateWorkflow. */
-	async importWorkflow(wf: object): Promise<void> {
-		await this.importJson('import:workflow', [wf]);
-		const { id } = wf as WorkflowLike;
-		if (id) this.workflows.set(id, wf as WorkflowLike);
+	/**
+	 * Keeps each workflow's `id`; a list is imported by one command (one n8n boot). Imported
+	 * workflows are always inactive: see activateWorkflow (or RestSession.activate on a server).
+	 */
+	async importWorkflow(wf: object | object[]): Promise<void> {
+		const list = Array.isArray(wf) ? wf : [wf];
+		await this.importJson('import:workflow', list);
+		for (const w of list as WorkflowLike[]) if (w.id) this.workflows.set(w.id, w);
 	}
 
 	/**
@@ -193,6 +197,11 @@ export class N8nHome {
 		await this.n8nOk(
 			this.rt.line === 1 ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`],
 		);
+		this.activated.add(id);
+	}
+
+	/** Records a workflow activated on a running server (rest.ts), for webhooksRegistered(). */
+	markActivated(id: string): void {
 		this.activated.add(id);
 	}
 

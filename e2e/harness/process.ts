@@ -2,6 +2,7 @@
 /** Child processes for the harness: each in its own process group, killed when the test process exits. */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 
@@ -25,6 +26,20 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 	} catch {
 		/* already gone */
 	}
+}
+
+/**
+ * Counts one n8n process for the per-suite table test/summary-reporter.js prints after a jest run:
+ * appends "<test file>\t<command>" to the file the reporter names in PAYLOCO_N8N_SPAWN_LOG. The
+ * test file is jest's current one, or PAYLOCO_TEST_FILE for a test's own child process (the
+ * benchmark). Outside jest (npm start) there is no such file and nothing is written.
+ */
+export function noteN8nProcess(command: string): void {
+	const file = process.env.PAYLOCO_N8N_SPAWN_LOG;
+	if (!file) return;
+	const jest = (globalThis as { expect?: { getState?: () => { testPath?: string } } }).expect;
+	const testFile = jest?.getState?.().testPath ?? process.env.PAYLOCO_TEST_FILE ?? 'outside a test file';
+	fs.appendFileSync(file, `${testFile}\t${command}\n`);
 }
 
 export function freePort(): Promise<number> {

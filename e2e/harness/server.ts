@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'child_process';
 
-import { freePort, healthy, spawnService, waitUntil } from './process';
+import { freePort, healthy, noteN8nProcess, spawnService, waitUntil } from './process';
 import type { N8nRuntime } from './runtime';
 
 export type N8nCommand = 'start' | 'webhook' | 'worker';
@@ -79,6 +79,7 @@ export async function startServer(host: ServerHost, command: N8nCommand, opts: S
 		...opts.env,
 	});
 	const args = command === 'worker' ? ['worker', `--concurrency=${opts.concurrency ?? 10}`] : [command];
+	noteN8nProcess(command);
 	const service = spawnService(rt.nodeBin, [rt.n8nBin, ...args], { env, cwd: host.userFolder });
 	let recorded = false;
 	const record = () => {

@@ -70,10 +70,10 @@ describe.each([1, 2] as N8nLine[])('the example workflows answer their senders t
 	let home: N8nHome;
 	let server: N8nServer;
 
-	const post = async (hookPath: string, body: object): Promise<Answer> => {
+	const post = async (hookPath: string, body: object, auth: Record<string, string> = { [HOOK_HEADER]: HOOK_KEY }): Promise<Answer> => {
 		const res = await fetch(`${server.url}/webhook/${hookPath}`, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json', [HOOK_HEADER]: HOOK_KEY },
+			headers: { 'content-type': 'application/json', ...auth },
 			body: JSON.stringify(body),
 		});
 		const text = await res.text();
@@ -112,6 +112,24 @@ describe.each([1, 2] as N8nLine[])('the example workflows answer their senders t
 	afterAll(async () => {
 		await home?.dispose();
 	}, 60_000);
+
+	test('strangers get 403 from n8n\'s Header Auth before anything runs: no header, a wrong value, the key under another name', async () => {
+		sandbox.reset();
+		const strangers: Array<Record<string, string>> = [
+			{},
+			{ [HOOK_HEADER]: `${HOOK_KEY}x` },
+			{ [HOOK_HEADER]: '' },
+			{ 'X-Other-Key': HOOK_KEY },
+			{ authorization: `Bearer ${HOOK_KEY}` },
+		];
+		for (const auth of strangers) {
+			const cancel = await post('payloco-chargeback-alert', { alertId: `ALERT-${tag}-0`, cardId: `CARD-${tag}-00` }, auth);
+			const voided = await post('payloco-order-cancelled', { orderId: `ORD-${tag}-0`, preAuthOrderId: `PA-AUTO-${tag}-ex0`, currency: 'USD', amount: '100.01' }, auth);
+			expect({ auth: Object.keys(auth), cancel: cancel.status, voided: voided.status }).toEqual({ auth: Object.keys(auth), cancel: 403, voided: 403 });
+		}
+		expect(sandbox.requests).toEqual([]);
+		expect(sandbox.effects).toEqual([]);
+	}, 120_000);
 
 	test('chargeback: applied 200, refused 422, pending / unknown 503 and a resend 200, missing ID 400 with nothing sent', async () => {
 		// Applied: 200 with status and traceId; the alert's ID is the request ID.

@@ -2,14 +2,14 @@
 /**
  * The PayLoco node inside real n8n (1.x on Node 20, 2.x on Node 24), installed from this repo's
  * `npm pack` output into a fresh user folder's community-nodes folder, against the sandbox on
- * 127.0.0.1. One N8nHome per line:
+ * 127.0.0.1. One N8nHome per line, and one long-running `n8n start` serving (every n8n command
+ * boots a whole n8n, so the workflows are imported by one command and activated over n8n's REST API):
  *
- *   1. one `n8n execute` of one workflow that covers every sandbox scenario (Manual Trigger →
- *      Code nodes producing items → PayLoco nodes with Continue On Fail), Cancel Card, Pre-Auth
- *      Void with a Chinese reqReserved, and Query Transaction;
- *   2. a run stopped at its first failure (`n8n execute`).
- *
- * The example workflows in examples/ are driven over their webhooks by examples.e2e.test.ts.
+ *   1. one workflow that covers every sandbox scenario (Webhook → Code nodes producing items →
+ *      PayLoco nodes with Continue On Fail), Cancel Card, Pre-Auth Void with a Chinese
+ *      reqReserved, and Query Transaction, read back from the execution n8n stored;
+ *   2. after the server has stopped, `n8n execute` (as users run it) of a workflow without
+ *      Continue On Fail.
  *
  * The sandbox's raw bytes are the judge on the wire: every request's signature is checked with
  * the openssl command line over exactly the bytes received.
@@ -24,9 +24,10 @@ import { startSandbox } from '../../sandbox/server';
 import type { RequestRecord, Sandbox } from '../../sandbox/server';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials, sentBody, STRICT, verifiedByOpenssl } from '../helpers/payloco';
-import { N8nHome, packPackage } from '../../e2e/harness/n8n';
+import { N8nHome, packPackage, storedRun } from '../../e2e/harness/n8n';
+import { RestSession } from '../../e2e/harness/rest';
 import { nodeBuilder } from './workflow';
-import type { N8nLine, RawRun } from '../../e2e/harness/n8n';
+import type { N8nLine, N8nServer, RawRun } from '../../e2e/harness/n8n';
 
 const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
 const WORKFLOW_ID = 'payLocoNodeE2e01';
@@ -37,7 +38,7 @@ const REQ_RESERVED = '客户取消订单，释放预授权资金';
 
 
 // ---------------------------------------------------------------------------------------------
-// The workflow: Manual Trigger fans out to four branches, each a Code node making items and a
+// The workflow: a Webhook (answering at once) fans out to three branches, each a Code node making items and a
 // PayLoco node (Continue On Fail) taking them. Node options are per node, hence a node per setting.
 
 const { node, items, resetIds } = nodeBuilder('e2e0d000');
@@ -102,7 +103,10 @@ function workflowFor(tag: string) {
 		{ mo: `FAIL-V-${tag}`, ori: `PA-AUTO-${tag}-3`, cur: 'JPY', amt: '500', note: '' },
 	];
 	const nodes = [
-		node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, 300),
+		node('Start', 'n8n-nodes-base.webhook', 2, 0, 300, {
+			parameters: { httpMethod: 'POST', path: `payloco-node-e2e-${tag}`, responseMode: 'onReceived', options: {} },
+			webhookId: `e2e0d000-0000-4000-8000-00000000000${tag.slice(1)}`,
+		}),
 		items('Scenario Cards', cases.map((c) => ({ card: c.card })), 220, 0),
 		payLoco('Cancel Catalogue', { resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', options: { retry: false, timeout: 1000 } }, 440, 0),
 		// The last one: applied, answered too late, and the retry refused as a duplicate.
@@ -192,7 +196,7 @@ function stopWorkflowFor(tag: string) {
 	return { workflow, cards };
 }
 
-/** The items a node emitted, with their pairedItem, from `n8n execute --rawOutput`. */
+/** The items a node emitted, with their pairedItem, from a run (stored, or `n8n execute --rawOutput`). */
 function emitted(result: RawRun | undefined, name: string) {
 	const main = result?.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? [];
 	return main.map((item) => ({ json: item.json, pairedItem: (item as { pairedItem?: unknown }).pairedItem }));
@@ -255,8 +259,7 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 			},
 		]);
 		lap('import credential');
-		await home.importWorkflow(workflow);
-		await home.importWorkflow(stopped.workflow);
+		await home.importWorkflow([workflow, stopped.workflow]);
 		lap('import 2 workflows');
 	}, 300_000);
 
@@ -265,125 +268,142 @@ describe.each([1, 2] as N8nLine[])('PayLoco node in real n8n %i.x', (line) => {
 		console.log(`n8n ${line}.x timings (ms): ${JSON.stringify(timings)}`);
 	}, 60_000);
 
-	test('one `n8n execute` covers every sandbox scenario, Cancel Card, Pre-Auth Void and Query', async () => {
-		since = Date.now();
-		const run = await home.execute(WORKFLOW_ID);
-		lap('n8n execute');
-		expect({ exitCode: run.exitCode, status: run.json?.status, error: run.json?.data.resultData.error }).toEqual({
-			exitCode: 0,
-			status: 'success',
-			error: undefined,
-		});
-		const result = run.json;
+	describe('served by one long-running n8n start', () => {
+		let server: N8nServer;
 
-		// --- The catalogue: one item per scenario, in input order, paired with its input.
-		const out = emitted(result, 'Cancel Catalogue');
-		expect(out.map((o) => o.pairedItem)).toEqual(cases.map((_, i) => ({ item: i })));
-		cases.forEach((c, i) => {
-			const json = out[i].json;
-			expect({ card: c.card, json }).toEqual({ card: c.card, json: expect.objectContaining({ ...c.json, cardId: c.card }) });
-			if (c.error) expect({ card: c.card, error: json.error }).toEqual({ card: c.card, error: expect.stringMatching(c.error) });
-			else expect(json.error).toBeUndefined();
-			if (c.error) expect(String(json.error)).toContain(`item ${i}`);
-			// Generated requestIds: PayLoco-safe, one per item.
-			expect(json.requestId).toMatch(/^n8n[0-9a-f]{29}$/);
-		});
-		expect(new Set(out.map((o) => o.json.requestId)).size).toBe(cases.length);
+		beforeAll(async () => {
+			since = Date.now();
+			server = await home.start();
+			lap('n8n start');
+			const rest = await RestSession.asOwner(server);
+			await rest.activate(home, [WORKFLOW_ID]);
+			lap('activate the workflow over REST');
+		}, 240_000);
 
-		// Exactly one request per catalogue item (retries are off), carrying the output's requestId.
-		const slow = requestsFor(`SLOW-${tag}`);
-		await settled(slow, SLOW_MS * 3);
-		cases.forEach((c, i) => {
-			const sent = requestsFor(c.card);
-			expect({ card: c.card, requests: sent.length }).toEqual({ card: c.card, requests: 1 });
-			expect(sentBody(sent[0])).toMatchObject({ cardId: c.card, requestId: out[i].json.requestId, transType: 'PAY', accessType: 's2s' });
-		});
-		// The SLOW- item: the node gave up at its 1 s timeout, so the sandbox found nobody listening.
-		expect(slow[0].outcome).toBe('abandoned:SLOW');
-		const cancelled = sandbox.effects.filter((e) => e.kind === 'cardCancelled').map((e) => e.id);
-		for (const c of cases) expect({ card: c.card, applied: cancelled.includes(c.card) }).toEqual({ card: c.card, applied: c.applied });
+		afterAll(async () => {
+			since = Date.now();
+			await server?.stop();
+			lap('n8n stop');
+		}, 60_000);
 
-		// --- FLAKY*: the node's own retry, same requestId, one effect each, two attempts.
-		const flaky = emitted(result, 'Cancel With Retries');
-		expect(flaky.map((o) => o.pairedItem)).toEqual([...FLAKY, 'TIMEOUTDUP'].map((_, i) => ({ item: i })));
-		FLAKY.forEach((s, i) => {
-			const card = `${s}-${tag}`;
-			expect(flaky[i].json).toEqual({
-				success: true,
-				status: 'SUCCESS',
-				code: '00000000',
-				message: 'Success',
-				traceId: expect.stringMatching(/\S/),
-				cardId: card,
-				requestId: `alert-${card}`,
-				attempts: 2,
-				attemptResults: [
-					{ attempt: 1, fault: { FLAKY500: 'http', FLAKY429: 'rateLimited', FLAKYRESET: 'reset', FLAKYSLOW: 'timeout' }[s], ...(s === 'FLAKY500' ? { httpStatus: 500 } : s === 'FLAKY429' ? { httpStatus: 429 } : {}) },
-					{ attempt: 2, status: 'SUCCESS', code: '00000000', traceId: flaky[i].json.traceId },
-				],
+		test('one run covers every sandbox scenario, Cancel Card, Pre-Auth Void and Query', async () => {
+			sandbox.reset();
+			since = Date.now();
+			const hook = await fetch(`${server.url}/webhook/payloco-node-e2e-${tag}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+			expect(hook.status).toBe(200);
+			// n8n stored the run (mode "webhook"); its data is what `n8n execute --rawOutput` would print.
+			const [execution] = await home.waitForExecutions(WORKFLOW_ID, 1, 120_000);
+			lap('webhook run');
+			const [stored] = await home.listExecutions({ workflowId: WORKFLOW_ID, withData: true });
+			expect([stored.id, stored.mode, stored.status]).toEqual([execution.id, 'webhook', 'success']);
+			const result = storedRun(stored);
+			expect(result.data.resultData.error).toBeUndefined();
+
+			// --- The catalogue: one item per scenario, in input order, paired with its input.
+			const out = emitted(result, 'Cancel Catalogue');
+			expect(out.map((o) => o.pairedItem)).toEqual(cases.map((_, i) => ({ item: i })));
+			cases.forEach((c, i) => {
+				const json = out[i].json;
+				expect({ card: c.card, json }).toEqual({ card: c.card, json: expect.objectContaining({ ...c.json, cardId: c.card }) });
+				if (c.error) expect({ card: c.card, error: json.error }).toEqual({ card: c.card, error: expect.stringMatching(c.error) });
+				else expect(json.error).toBeUndefined();
+				if (c.error) expect(String(json.error)).toContain(`item ${i}`);
+				// Generated requestIds: PayLoco-safe, one per item.
+				expect(json.requestId).toMatch(/^n8n[0-9a-f]{29}$/);
 			});
-			const sent = requestsFor(card);
-			expect({ card, requests: sent.length }).toEqual({ card, requests: 2 });
-			expect(sent.map((r) => sentBody(r).requestId)).toEqual([`alert-${card}`, `alert-${card}`]);
-			expect(sentBody(sent[0]).transType).toBe('VCC');
-			expect(sent[0].headers.signature).not.toBe(sent[1].headers.signature);
-			expect(sandbox.effects.filter((e) => e.id === card)).toEqual([expect.objectContaining({ kind: 'cardCancelled', requestKey: `alert-${card}` })]);
-		});
-		// TIMEOUTDUP-: a timeout, then "duplicate" for the same ID, is an unknown outcome, not a refusal.
-		const dup = flaky[FLAKY.length].json;
-		const dupCard = `TIMEOUTDUP-${tag}`;
-		expect(dup).toMatchObject({ success: false, outcomeUnknown: true, fault: 'timeout', code: '40050001', attempts: 2, cardId: dupCard, requestId: `alert-${dupCard}` });
-		expect(String(dup.error)).toMatch(/^The outcome of item 4 is unknown: an earlier attempt \(timeout\) may have been applied, and PayLoco now answers 40050001 /);
-		expect(dup.attemptResults).toEqual([{ attempt: 1, fault: 'timeout' }, { attempt: 2, status: 'FAILED', code: '40050001', traceId: expect.stringMatching(/\S/) }]);
-		expect(requestsFor(dupCard).map((r) => sentBody(r).requestId)).toEqual([`alert-${dupCard}`, `alert-${dupCard}`]);
-		expect(sandbox.effects.filter((e) => e.id === dupCard)).toHaveLength(1);
+			expect(new Set(out.map((o) => o.json.requestId)).size).toBe(cases.length);
 
-		// --- Pre-Auth Void: success, PENDING, decline; the Chinese reqReserved crosses the wire as UTF-8.
-		const voided = emitted(result, 'Void Pre-Auth');
-		expect(voided.map((o) => o.pairedItem)).toEqual(voids.map((_, i) => ({ item: i })));
-		expect(voided.map((o) => o.json)).toEqual([
-			expect.objectContaining({ success: true, status: 'SUCCESS', code: '00000000', merchantOrderId: voids[0].mo, oriMerchantOrderId: voids[0].ori, attempts: 1 }),
-			expect.objectContaining({ success: true, status: 'PENDING', code: '00000003', merchantOrderId: voids[1].mo, oriMerchantOrderId: voids[1].ori }),
-			expect.objectContaining({ success: false, status: 'FAILED', code: '50000001', merchantOrderId: voids[2].mo, error: expect.stringMatching(/^PayLoco refused item 2: 50000001/) }),
-		]);
-		for (const o of voided) expect(o.json.traceId).toMatch(/\S/);
-		expect(voided[0].json.data).toMatchObject({ status: 'SUCCESS', merchantOrderId: voids[0].mo, currency: 'USD', transAmt: '100.01', orderId: expect.stringMatching(/\S/) });
-		voids.forEach((v) => {
-			const [sent] = requestsFor(v.mo);
-			const body = sentBody(sent);
-			expect(body).toMatchObject({ merchantOrderId: v.mo, oriMerchantOrderId: v.ori, currency: v.cur, transAmt: v.amt });
-			if (v.note) expect(sent.rawBody.includes(Buffer.from(`"reqReserved":"${REQ_RESERVED}"`, 'utf8'))).toBe(true);
-			else expect(body.reqReserved).toBeUndefined();
-			expect(body.merchantOrderTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/);
-		});
-		expect(sandbox.effects.filter((e) => e.kind === 'preAuthVoided').map((e) => e.requestKey).sort()).toEqual([voids[0].mo, voids[1].mo].sort());
+			// Exactly one request per catalogue item (retries are off), carrying the output's requestId.
+			const slow = requestsFor(`SLOW-${tag}`);
+			await settled(slow, SLOW_MS * 3);
+			cases.forEach((c, i) => {
+				const sent = requestsFor(c.card);
+				expect({ card: c.card, requests: sent.length }).toEqual({ card: c.card, requests: 1 });
+				expect(sentBody(sent[0])).toMatchObject({ cardId: c.card, requestId: out[i].json.requestId, transType: 'PAY', accessType: 's2s' });
+			});
+			// The SLOW- item: the node gave up at its 1 s timeout, so the sandbox found nobody listening.
+			expect(slow[0].outcome).toBe('abandoned:SLOW');
+			const cancelled = sandbox.effects.filter((e) => e.kind === 'cardCancelled').map((e) => e.id);
+			for (const c of cases) expect({ card: c.card, applied: cancelled.includes(c.card) }).toEqual({ card: c.card, applied: c.applied });
 
-		// --- Query Transaction.
-		const queried = emitted(result, 'Query');
-		expect(queried.map((o) => o.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
-		const orderId = (voided[0].json.data as { orderId: string }).orderId;
-		expect(queried.map((o) => o.json)).toEqual([
-			expect.objectContaining({ success: true, code: '00000000', status: 'CLOSED', final: true, merchantOrderId: voids[0].ori }),
-			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', final: true, merchantOrderId: voids[0].mo, data: expect.objectContaining({ orderId, payMethod: 'CARD' }) }),
-			expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', final: true, orderId, data: expect.objectContaining({ merchantOrderId: voids[0].mo }) }),
-			expect.objectContaining({ success: false, code: '40040001', error: expect.stringMatching(/^PayLoco refused item 3: 40040001/) }),
-			expect.objectContaining({ success: true, code: '00000003', status: 'PENDING', final: false, merchantOrderId: `PENDING-Q-${tag}` }),
-		]);
-		for (const o of queried) expect(o.json.traceId).toMatch(/\S/);
+			// --- FLAKY*: the node's own retry, same requestId, one effect each, two attempts.
+			const flaky = emitted(result, 'Cancel With Retries');
+			expect(flaky.map((o) => o.pairedItem)).toEqual([...FLAKY, 'TIMEOUTDUP'].map((_, i) => ({ item: i })));
+			FLAKY.forEach((s, i) => {
+				const card = `${s}-${tag}`;
+				expect(flaky[i].json).toEqual({
+					success: true,
+					status: 'SUCCESS',
+					code: '00000000',
+					message: 'Success',
+					traceId: expect.stringMatching(/\S/),
+					cardId: card,
+					requestId: `alert-${card}`,
+					attempts: 2,
+					attemptResults: [
+						{ attempt: 1, fault: { FLAKY500: 'http', FLAKY429: 'rateLimited', FLAKYRESET: 'reset', FLAKYSLOW: 'timeout' }[s], ...(s === 'FLAKY500' ? { httpStatus: 500 } : s === 'FLAKY429' ? { httpStatus: 429 } : {}) },
+						{ attempt: 2, status: 'SUCCESS', code: '00000000', traceId: flaky[i].json.traceId },
+					],
+				});
+				const sent = requestsFor(card);
+				expect({ card, requests: sent.length }).toEqual({ card, requests: 2 });
+				expect(sent.map((r) => sentBody(r).requestId)).toEqual([`alert-${card}`, `alert-${card}`]);
+				expect(sentBody(sent[0]).transType).toBe('VCC');
+				expect(sent[0].headers.signature).not.toBe(sent[1].headers.signature);
+				expect(sandbox.effects.filter((e) => e.id === card)).toEqual([expect.objectContaining({ kind: 'cardCancelled', requestKey: `alert-${card}` })]);
+			});
+			// TIMEOUTDUP-: a timeout, then "duplicate" for the same ID, is an unknown outcome, not a refusal.
+			const dup = flaky[FLAKY.length].json;
+			const dupCard = `TIMEOUTDUP-${tag}`;
+			expect(dup).toMatchObject({ success: false, outcomeUnknown: true, fault: 'timeout', code: '40050001', attempts: 2, cardId: dupCard, requestId: `alert-${dupCard}` });
+			expect(String(dup.error)).toMatch(/^The outcome of item 4 is unknown: an earlier attempt \(timeout\) may have been applied, and PayLoco now answers 40050001 /);
+			expect(dup.attemptResults).toEqual([{ attempt: 1, fault: 'timeout' }, { attempt: 2, status: 'FAILED', code: '40050001', traceId: expect.stringMatching(/\S/) }]);
+			expect(requestsFor(dupCard).map((r) => sentBody(r).requestId)).toEqual([`alert-${dupCard}`, `alert-${dupCard}`]);
+			expect(sandbox.effects.filter((e) => e.id === dupCard)).toHaveLength(1);
 
-		// --- Every request n8n sent is signed over exactly the bytes that arrived (openssl decides).
-		const all = sandbox.requests;
-		expect(all.length).toBe(cases.length + 2 * (FLAKY.length + 1) + voids.length + 5);
-		for (const r of all) {
-			expect({ path: r.path, verified: verifiedByOpenssl(r, merchant) }).toEqual({ path: r.path, verified: true });
-			expect(r.headers['content-type']).toMatch(/^application\/json/);
-			expect(sentBody(r)).toMatchObject({ charset: 'UTF-8', version: '2.0.0', signType: 'RSA', keyVersion: '1', merchantId: 'M20230105586637', memberId: '2023010558663764' });
-		}
+			// --- Pre-Auth Void: success, PENDING, decline; the Chinese reqReserved crosses the wire as UTF-8.
+			const voided = emitted(result, 'Void Pre-Auth');
+			expect(voided.map((o) => o.pairedItem)).toEqual(voids.map((_, i) => ({ item: i })));
+			expect(voided.map((o) => o.json)).toEqual([
+				expect.objectContaining({ success: true, status: 'SUCCESS', code: '00000000', merchantOrderId: voids[0].mo, oriMerchantOrderId: voids[0].ori, attempts: 1 }),
+				expect.objectContaining({ success: true, status: 'PENDING', code: '00000003', merchantOrderId: voids[1].mo, oriMerchantOrderId: voids[1].ori }),
+				expect.objectContaining({ success: false, status: 'FAILED', code: '50000001', merchantOrderId: voids[2].mo, error: expect.stringMatching(/^PayLoco refused item 2: 50000001/) }),
+			]);
+			for (const o of voided) expect(o.json.traceId).toMatch(/\S/);
+			expect(voided[0].json.data).toMatchObject({ status: 'SUCCESS', merchantOrderId: voids[0].mo, currency: 'USD', transAmt: '100.01', orderId: expect.stringMatching(/\S/) });
+			voids.forEach((v) => {
+				const [sent] = requestsFor(v.mo);
+				const body = sentBody(sent);
+				expect(body).toMatchObject({ merchantOrderId: v.mo, oriMerchantOrderId: v.ori, currency: v.cur, transAmt: v.amt });
+				if (v.note) expect(sent.rawBody.includes(Buffer.from(`"reqReserved":"${REQ_RESERVED}"`, 'utf8'))).toBe(true);
+				else expect(body.reqReserved).toBeUndefined();
+				expect(body.merchantOrderTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/);
+			});
+			expect(sandbox.effects.filter((e) => e.kind === 'preAuthVoided').map((e) => e.requestKey).sort()).toEqual([voids[0].mo, voids[1].mo].sort());
 
-		// n8n stored the run too (mode "cli").
-		const stored = await home.listExecutions({ workflowId: WORKFLOW_ID });
-		expect(stored.map((e) => [e.mode, e.status])).toEqual([['cli', 'success']]);
-	}, 180_000);
+			// --- Query Transaction.
+			const queried = emitted(result, 'Query');
+			expect(queried.map((o) => o.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
+			const orderId = (voided[0].json.data as { orderId: string }).orderId;
+			expect(queried.map((o) => o.json)).toEqual([
+				expect.objectContaining({ success: true, code: '00000000', status: 'CLOSED', final: true, merchantOrderId: voids[0].ori }),
+				expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', final: true, merchantOrderId: voids[0].mo, data: expect.objectContaining({ orderId, payMethod: 'CARD' }) }),
+				expect.objectContaining({ success: true, code: '00000000', status: 'SUCCESS', final: true, orderId, data: expect.objectContaining({ merchantOrderId: voids[0].mo }) }),
+				expect.objectContaining({ success: false, code: '40040001', error: expect.stringMatching(/^PayLoco refused item 3: 40040001/) }),
+				expect.objectContaining({ success: true, code: '00000003', status: 'PENDING', final: false, merchantOrderId: `PENDING-Q-${tag}` }),
+			]);
+			for (const o of queried) expect(o.json.traceId).toMatch(/\S/);
+
+			// --- Every request n8n sent is signed over exactly the bytes that arrived (openssl decides).
+			const all = sandbox.requests;
+			expect(all.length).toBe(cases.length + 2 * (FLAKY.length + 1) + voids.length + 5);
+			for (const r of all) {
+				expect({ path: r.path, verified: verifiedByOpenssl(r, merchant) }).toEqual({ path: r.path, verified: true });
+				expect(r.headers['content-type']).toMatch(/^application\/json/);
+				expect(sentBody(r)).toMatchObject({ charset: 'UTF-8', version: '2.0.0', signType: 'RSA', keyVersion: '1', merchantId: 'M20230105586637', memberId: '2023010558663764' });
+			}
+		}, 180_000);
+	});
 
 	test('without Continue On Fail, the error that stops the run names every card already cancelled', async () => {
 		sandbox.reset();
