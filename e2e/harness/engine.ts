@@ -308,6 +308,8 @@ export interface RunWorkflowOptions {
 	/** Credential type name -> plain decrypted data. */
 	credentials?: Record<string, IDataObject>;
 	executionId?: string;
+	/** The workflow's ID (default "test-workflow"): generated request IDs and the node's record are the workflow's. */
+	workflowId?: string;
 	/** More node types by full name, e.g. a stand-in AI Agent that calls tools. */
 	extraNodeTypes?: Record<string, INodeType>;
 }
@@ -317,7 +319,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<IRun> {
 	const pkg = await loadPackage(opts.packageDir);
 	const executionId = opts.executionId ?? 'test-execution-1';
 	const workflowData = {
-		id: 'test-workflow',
+		id: opts.workflowId ?? 'test-workflow',
 		name: 'Test workflow',
 		active: false,
 		isArchived: false,
@@ -384,6 +386,7 @@ export interface RunNodeOptions {
 	maxTries?: number;
 	waitBetweenTries?: number;
 	executionId?: string;
+	workflowId?: string;
 	/** INode.id of the node under test. */
 	nodeId?: string;
 }
@@ -443,6 +446,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunNodeResult> {
 		items: opts.items,
 		credentials: opts.credentials,
 		executionId: opts.executionId,
+		workflowId: opts.workflowId,
 	});
 	const { runData } = run.data.resultData;
 	const task = runData[NODE_UNDER_TEST_NAME]?.at(-1);

@@ -1,6 +1,5 @@
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { createHash, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 import type { ItemReader, PayLocoOperation } from '../actions/operation';
@@ -19,6 +18,7 @@ import { attemptResult, Fault, Refusal, UnknownAfterRetry } from '../faults';
 import type { AttemptResult } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
+import { idGenerator } from './ids';
 import { forEachLimited, Slots } from './pool';
 import { previewRun } from './preview';
 import { finalSentItem, followToFinal, pollOptions, queryTransaction, waitsForFinal, withFinal } from './waitForFinal';
@@ -166,7 +166,13 @@ function parameterReader(fns: IExecuteFunctions): (field: string, itemIndex: num
 	};
 }
 
-function itemReader(read: (field: string, itemIndex: number) => unknown, itemIndex: number, generatedId: (i: number, key: string) => string): ItemReader {
+/** The field's expression as written (without n8n's leading "="), or undefined for a fixed value. */
+function expressionOf(fns: IExecuteFunctions, field: string): string | undefined {
+	const raw = field.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], fns.getNode().parameters);
+	return typeof raw === 'string' && raw.startsWith('=') ? raw.slice(1).trim() : undefined;
+}
+
+function itemReader(fns: IExecuteFunctions, read: (field: string, itemIndex: number) => unknown, itemIndex: number, generatedId: (i: number, key: string) => string): ItemReader {
 	const value = (field: string) => read(field, itemIndex);
 	return {
 		itemIndex,
@@ -176,22 +182,9 @@ function itemReader(read: (field: string, itemIndex: number) => unknown, itemInd
 			if (v === undefined || v === null) return '';
 			return (typeof v === 'object' ? JSON.stringify(v) : String(v)).trim();
 		},
+		expression: (field) => expressionOf(fns, field),
 		generatedId: (businessKey) => generatedId(itemIndex, businessKey),
 	};
-}
-
-/**
- * Generated request IDs hash the execution, the node, the node's run, the item and its business
- * key (the card ID): n8n's Retry On Fail reruns the node in the same execution and run, so it
- * resends the same IDs, and an execution ID seen again (a restored database) cannot carry another
- * card under an ID PayLoco already saw.
- */
-function idGenerator(fns: IExecuteFunctions): (itemIndex: number, businessKey: string) => string {
-	const executionId = fns.getExecutionId?.() || randomUUID();
-	const node = fns.getNode();
-	const runIndex = Number(fns.getWorkflowDataProxy?.(0)?.$runIndex ?? 0);
-	const seed = `${executionId}|${node.id || node.name}|${runIndex}`;
-	return (i, key) => `n8n${createHash('sha256').update(JSON.stringify([seed, i, key])).digest('hex').slice(0, 29)}`;
 }
 
 function buildAll(
@@ -199,24 +192,36 @@ function buildAll(
 	op: PayLocoOperation,
 	count: number,
 	onFailure: (i: number, failure: ItemFailure) => void,
+	generated: Map<number, string> = new Map(),
 ): Array<IDataObject | undefined> {
-	const generatedId = idGenerator(fns);
+	// Generation 0 here; engine/record.ts moves an item to a later one after a recorded refusal.
+	const { generate } = idGenerator(fns, op);
+	const generatedId = (i: number, key: string) => (generated.set(i, key), generate(key, 0));
 	const read = parameterReader(fns);
 	const firstUse = new Map<string, number>();
+	const firstWork = new Map<string, number>();
 	const bodies: Array<IDataObject | undefined> = [];
 	for (let i = 0; i < count; i++) {
 		try {
-			const body = op.build(itemReader(read, i, generatedId));
+			const body = op.build(itemReader(fns, read, i, generatedId));
+			// One run, one card: a second cancel of a card (or void of a pre-authorization) is never what was meant.
+			const work = op.workKey ? String(body[op.workKey]) : undefined;
+			const earlierWork = work !== undefined ? firstWork.get(work) : undefined;
+			if (op.workKey && earlierWork !== undefined) {
+				throw new InputError(op.workKey, `${op.workKey} "${work}" is already in item ${earlierWork} of this run; one run changes it once. Remove the repeated item.`);
+			}
 			const id = op.idField ? String(body[op.idField]) : undefined;
 			if (op.idField && id !== undefined) {
 				const earlier = firstUse.get(id);
 				if (earlier !== undefined) {
 					throw new InputError(op.idField, `${op.idField} "${id}" is already used by item ${earlier}; every request needs its own ID.`);
 				}
-				firstUse.set(id, i);
 			}
+			if (id !== undefined) firstUse.set(id, i);
+			if (work !== undefined) firstWork.set(work, i);
 			bodies.push(body);
 		} catch (error) {
+			generated.delete(i);
 			bodies.push(undefined);
 			onFailure(i, describeFailure(fns.getNode(), op, i, error, undefined, 0));
 		}
