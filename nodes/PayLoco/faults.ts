@@ -19,7 +19,9 @@ export type FaultKind =
 	| 'malformed'
 	| 'badSignature'
 	| 'missingSignature'
-	| 'otherRequest';
+	| 'otherRequest'
+	/** An earlier execution sent the same request and recorded no answer (engine/record.ts). */
+	| 'earlierExecution';
 
 /** A call whose answer could not be read. */
 export class Fault extends Error {

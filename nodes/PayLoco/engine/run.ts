@@ -19,6 +19,7 @@ import type { AttemptResult } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
 import { idGenerator } from './ids';
+import { appliedEarlier, RunRecord } from './record';
 import { forEachLimited, Slots } from './pool';
 import { previewRun } from './preview';
 import { finalSentItem, followToFinal, pollOptions, queryTransaction, waitsForFinal, withFinal } from './waitForFinal';
@@ -52,14 +53,17 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	}
 
 	const results: INodeExecutionData[] = new Array(items.length);
+	const generated = new Map<number, string>();
 	const bodies = buildAll(fns, op, items.length, (i, failure) => {
 		if (!continueOnFail) throw failure.error;
 		results[i] = { json: failure.json, pairedItem: { item: i } };
-	});
+	}, generated);
 
 	// Preview (send nothing): the bodies exactly as built and validated above, nothing signed or sent.
 	if (options.preview) return [await previewRun(fns, op, bodies, results)];
 
+	// What earlier executions recorded (engine/record.ts): an item applied before is not sent again.
+	const runRecord = await RunRecord.open(fns, op, bodies, generated, idGenerator(fns, op).generate);
 	let firstFailure: { index: number; failure: ItemFailure } | undefined;
 	const runClock = new RunClock();
 	const sent: SentItem[] = [];
@@ -67,7 +71,9 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	const slots = new Slots(options.concurrency);
 	const followUps: Array<Promise<void>> = [];
 	const stopped = () => firstFailure !== undefined;
-	const record = (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, end: FinalResult) => {
+	const record = (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, final: FinalResult, history: AttemptResult[]) => {
+		const settled = runRecord.settle(i, final.outcome, final.error, history);
+		const end: FinalResult = { ...final, error: settled.error, extra: { ...final.extra, ...settled.extra } };
 		if (!end.error) {
 			sent.push(sentSuccess(op, i, body, end.outcome as IDataObject));
 			results[i] = { json: { ...end.outcome, ...sentIds(op, body), attempts, ...story, ...end.extra, ...clock.output() }, pairedItem: { item: i } };
@@ -81,7 +87,10 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
 		else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
 	};
-	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));
+	const toSend = bodies.flatMap((body, i) => {
+		if (body && runRecord.earlierOf(i) === 'applied') results[i] = { json: appliedEarlier(sentIds(op, body)), pairedItem: { item: i } };
+		return body && runRecord.earlierOf(i) !== 'applied' ? [i] : [];
+	});
 	await forEachLimited(
 		toSend,
 		options.concurrency,
@@ -89,6 +98,7 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		async (i) => {
 			const body = bodies[i] as IDataObject;
 			const clock = runClock.item();
+			await runRecord.beforeSend(i);
 			const { outcome, attempts, history, error } = await callWithRetries(fns, op, body, options, platformKey, { clock, slots });
 			// Every attempt's result, when there was more than one: a retry's answer is not the whole story.
 			const story = attempts > 1 ? { attemptResults: history as unknown as IDataObject[] } : {};
@@ -96,14 +106,15 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 				// Wait for Final Status: followed outside this worker, so later items are sent meanwhile.
 				const query = (q: IDataObject) => callWithRetries(fns, queryTransaction, q, pollOptions(options), platformKey, { clock, slots });
 				const follow = followToFinal(body, outcome as IDataObject, options.maxWaitMs, query, stopped);
-				followUps.push(follow.then((end) => record(i, body, clock, attempts, story, end)));
+				followUps.push(follow.then((end) => record(i, body, clock, attempts, story, end, history)));
 				return;
 			}
-			record(i, body, clock, attempts, story, { outcome, error, extra: {} });
+			record(i, body, clock, attempts, story, { outcome, error, extra: {} }, history);
 		},
 		stopped,
 	);
 	await Promise.all(followUps);
+	await runRecord.close(fns);
 	runClock.addHint(fns);
 	if (firstFailure) {
 		// Items already sent were applied (or may have been): the error that stops the run says which.
