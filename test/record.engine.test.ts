@@ -155,6 +155,26 @@ describe('refused earlier', () => {
 	});
 });
 
+describe('n8n\'s store has no lock', () => {
+	/** As when another execution's write, based on a read made in between, puts the check's strings back. */
+	class PutBack extends ProcessedStore {
+		override remove() {
+			this.calls++;
+		}
+	}
+
+	it('strings a concurrent write put back never make a refused card look applied', async () => {
+		const store = new PutBack();
+		const first = await run(store, cancel({ requestId: 'R-7' }), ['FAIL-C7']);
+		expect(first.items[0].json).toMatchObject({ success: false, code: '50000001' });
+		// The row now holds what the check added (applied, sent, refused) and the refusal.
+		const again = await run(store, cancel({ requestId: 'R-7' }), ['FAIL-C7']);
+		expect(again.items[0].json.appliedEarlier).toBeUndefined();
+		expect(again.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, code: '50000001' });
+		expect(cancelsOf('FAIL-C7')).toHaveLength(2);
+	});
+});
+
 describe('Pre-Auth Void', () => {
 	it('a void applied in an earlier execution is not sent again', async () => {
 		const store = new ProcessedStore();

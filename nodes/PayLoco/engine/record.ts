@@ -127,14 +127,19 @@ export class RunRecord {
 			const found = new Set(seen.processed.map(String));
 			const next: number[] = [];
 			for (const i of pending) {
-				if (found.has(this.key('a', i))) this.earlier.set(i, 'applied');
-				else if (found.has(this.key('r', i)) && generated.has(i) && round < MAX_GENERATIONS) {
+				const [applied, sent, refused] = (['a', 's', 'r'] as const).map((kind) => found.has(this.key(kind, i)));
+				// "Applied" and "refused" together is never what one request left: it is what a concurrent
+				// execution's write does when it puts back strings another check had just taken out again.
+				// So neither counts: the item is sent again under its ID, and a refusal is then outcome unknown.
+				if (applied && refused) this.earlier.set(i, 'sent');
+				else if (applied) this.earlier.set(i, 'applied');
+				else if (refused && generated.has(i) && round < MAX_GENERATIONS) {
 					const body = this.bodies[i] as IDataObject;
 					const g = (generation.get(i) ?? 0) + 1;
 					generation.set(i, g);
 					body[this.op.idField as string] = generate(generated.get(i) as string, g);
 					next.push(i);
-				} else if (found.has(this.key('s', i)) && !found.has(this.key('r', i))) this.earlier.set(i, 'sent');
+				} else if (sent && !refused) this.earlier.set(i, 'sent');
 			}
 			pending = next;
 		}
