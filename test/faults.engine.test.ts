@@ -68,8 +68,8 @@ describe('faults after sending', () => {
 	it('a timeout says the outcome is unknown and advises a check with the same ID, not a resend', async () => {
 		const result = await runPayLoco(sandbox, merchant, cancel({ timeout: 1000 }), [{ card: 'SLOW-1' }]);
 		expect(result.error?.message).toMatch(/did not answer within the timeout; the request may have been applied \[item 0\]/);
-		// The requestId was generated: only n8n's Retry On Fail would reuse it, a rerun would not.
-		expect(result.error?.description).toMatch(/Do not resend under a new ID: n8n's Retry On Fail reuses the generated requestId (n8n\w+), but a new execution generates a new one: before rerunning, map Request ID to \1 or to an ID from your data/);
+		// The requestId was generated from the workflow, the node and the card: a rerun reuses it.
+		expect(result.error?.description).toMatch(/Do not resend under a new ID: re-running this workflow on the same card reuses the generated requestId n8n[0-9a-f]{29} \(a copy of the workflow or another node would not\)/);
 		expectNoSecrets(result);
 	});
 

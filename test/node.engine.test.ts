@@ -82,15 +82,25 @@ describe('Cancel Card inside n8n-core WorkflowExecute', () => {
 		expect(sandbox.requests).toHaveLength(0);
 	});
 
-	it("n8n's Retry On Fail resends the same generated requestId, so the card is cancelled once", async () => {
+	it("n8n's Retry On Fail does not resend a card the first try cancelled (the node's record), so it is cancelled once", async () => {
 		const result = await runPayLoco(sandbox, merchant, cancel(), [{ card: 'C-retry' }, { card: 'FAIL-C-3' }], {
 			retryOnFail: true, maxTries: 2, waitBetweenTries: 10, executionId: 'exec-retry-1',
 		});
 		expect(result.error).toBeDefined();
 		const forCard = sandbox.requests.filter((r) => sentBody(r).cardId === 'C-retry');
+		expect(forCard).toHaveLength(1);
+		expect(forCard.every((r) => verifiedByOpenssl(r, merchant))).toBe(true);
+		expect(sandbox.effects.filter((e) => e.id === 'C-retry')).toHaveLength(1);
+	});
+
+	it("without n8n's deduplication store, Retry On Fail resends the same generated requestId", async () => {
+		const result = await runPayLoco(sandbox, merchant, cancel(), [{ card: 'C-retry' }, { card: 'FAIL-C-3' }], {
+			retryOnFail: true, maxTries: 2, waitBetweenTries: 10, executionId: 'exec-retry-2', processedStore: false,
+		});
+		expect(result.error).toBeDefined();
+		const forCard = sandbox.requests.filter((r) => sentBody(r).cardId === 'C-retry');
 		expect(forCard).toHaveLength(2);
 		expect(sentBody(forCard[0]).requestId).toBe(sentBody(forCard[1]).requestId);
-		expect(forCard.every((r) => verifiedByOpenssl(r, merchant))).toBe(true);
 		expect(sandbox.effects.filter((e) => e.id === 'C-retry')).toHaveLength(1);
 	});
 

@@ -6,13 +6,19 @@
  *
  * Written against n8n-core / n8n-workflow 2.11.1.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import type * as N8nCore from 'n8n-core';
 import type {
+	DeduplicationItemTypes,
+	DeduplicationScope,
 	ExecutionError,
+	ICheckProcessedContextData,
+	ICheckProcessedOptions,
 	ICredentialDataDecryptedObject,
 	ICredentials,
 	ICredentialType,
@@ -48,7 +54,78 @@ if (!process.env.N8N_USER_FOLDER) {
 process.env.N8N_LOG_LEVEL ??= 'silent';
 
 const core = require('n8n-core') as typeof N8nCore;
-const { ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } = core;
+const { DataDeduplicationService, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } = core;
+
+/**
+ * Stands in for n8n's deduplication store (packages/cli DeduplicationHelper, not installed here),
+ * mode "entries" as n8n 1.123 and 2.41 do it: one row per workflow and scope ("n:<node id>" for
+ * scope node), holding md5 (base64) hashes; a check returns what was seen and appends the rest,
+ * trimming the oldest past maxEntries; removal drops the first match of each hash. Kept in memory
+ * and shared by every run given the same store, as n8n's database is shared by its executions.
+ */
+export class ProcessedStore {
+	readonly rows = new Map<string, string[]>();
+	/** Calls made, for tests that count round trips. */
+	calls = 0;
+
+	private static hash(value: DeduplicationItemTypes): string {
+		return createHash('md5').update(value.toString()).digest('base64');
+	}
+
+	private row(scope: DeduplicationScope, context: ICheckProcessedContextData): string {
+		if (scope === 'node' && !context.node) throw new Error("No node information has been provided and so cannot use scope 'node'");
+		return `${context.workflow.id}|${scope === 'node' ? `n:${context.node?.id}` : ''}`;
+	}
+
+	check(items: DeduplicationItemTypes[], scope: DeduplicationScope, context: ICheckProcessedContextData, options: ICheckProcessedOptions) {
+		this.calls++;
+		if (options.mode !== 'entries') throw new Error('The harness store keeps mode "entries" only');
+		const key = this.row(scope, context);
+		const data = this.rows.get(key);
+		const hashes = items.map(ProcessedStore.hash);
+		if (!data) {
+			this.rows.set(key, options.maxEntries ? hashes.slice(-options.maxEntries) : hashes);
+			return { new: items, processed: [] };
+		}
+		const seen = new Set(data);
+		const out = { new: [] as DeduplicationItemTypes[], processed: [] as DeduplicationItemTypes[] };
+		hashes.forEach((hash, i) => {
+			if (seen.has(hash)) out.processed.push(items[i]);
+			else {
+				out.new.push(items[i]);
+				data.push(hash);
+			}
+		});
+		if (options.maxEntries) data.splice(0, Math.max(0, data.length - options.maxEntries));
+		return out;
+	}
+
+	remove(items: DeduplicationItemTypes[], scope: DeduplicationScope, context: ICheckProcessedContextData) {
+		this.calls++;
+		const data = this.rows.get(this.row(scope, context));
+		for (const hash of items.map(ProcessedStore.hash)) {
+			const at = data?.indexOf(hash) ?? -1;
+			if (at !== -1) data?.splice(at, 1);
+		}
+	}
+
+	/** How many strings the node's row holds. */
+	size(workflowId: string, nodeId: string): number {
+		return this.rows.get(`${workflowId}|n:${nodeId}`)?.length ?? 0;
+	}
+}
+
+/** The store of the run in progress (runWorkflow sets it); none means n8n-core's "not initialized" error. */
+const currentStore = new AsyncLocalStorage<ProcessedStore | undefined>();
+const noStore = (): ProcessedStore => {
+	throw new Error('Manager needs to initialized before use. Make sure to call init()');
+};
+void DataDeduplicationService.init({
+	checkProcessedAndRecord: async (items, scope, context, options) => (currentStore.getStore() ?? noStore()).check(items, scope, context, options),
+	removeProcessed: async (items, scope, context) => (currentStore.getStore() ?? noStore()).remove(items, scope, context),
+	clearAllProcessedItems: async () => {},
+	getProcessedDataCount: async () => 0,
+});
 
 /**
  * Every ExecuteContext asks the DI container for n8n-core's SSHClientsManager, whose constructor
@@ -308,8 +385,16 @@ export interface RunWorkflowOptions {
 	/** Credential type name -> plain decrypted data. */
 	credentials?: Record<string, IDataObject>;
 	executionId?: string;
+	/** The workflow's ID (default "test-workflow"): generated request IDs and the node's record are the workflow's. */
+	workflowId?: string;
 	/** More node types by full name, e.g. a stand-in AI Agent that calls tools. */
 	extraNodeTypes?: Record<string, INodeType>;
+	/**
+	 * n8n's deduplication store for this run: pass the same one to several runs to share it as
+	 * n8n's database would; `false` for none (as when n8n-core's service is not initialised).
+	 * Default: a fresh, empty one.
+	 */
+	processedStore?: ProcessedStore | false;
 }
 
 /** Runs a workflow in manual mode and returns n8n's full run result. */
@@ -317,7 +402,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<IRun> {
 	const pkg = await loadPackage(opts.packageDir);
 	const executionId = opts.executionId ?? 'test-execution-1';
 	const workflowData = {
-		id: 'test-workflow',
+		id: opts.workflowId ?? 'test-workflow',
 		name: 'Test workflow',
 		active: false,
 		isArchived: false,
@@ -357,8 +442,9 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<IRun> {
 	const startNode = workflow.getNode(opts.startNode);
 	if (!startNode) throw new Error(`No node named "${opts.startNode}"`);
 	const engine = new WorkflowExecute(additionalData, 'manual');
+	const store = opts.processedStore === false ? undefined : (opts.processedStore ?? new ProcessedStore());
 	try {
-		return await engine.run({ workflow, startNode });
+		return await currentStore.run(store, async () => await engine.run({ workflow, startNode }));
 	} catch (error) {
 		// Like n8n, the engine refuses to start when a node has issues (e.g. a required parameter is
 		// missing) but does not say which; name them for the test's failure message.
@@ -384,8 +470,10 @@ export interface RunNodeOptions {
 	maxTries?: number;
 	waitBetweenTries?: number;
 	executionId?: string;
+	workflowId?: string;
 	/** INode.id of the node under test. */
 	nodeId?: string;
+	processedStore?: ProcessedStore | false;
 }
 
 export interface RunNodeResult {
@@ -443,6 +531,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunNodeResult> {
 		items: opts.items,
 		credentials: opts.credentials,
 		executionId: opts.executionId,
+		workflowId: opts.workflowId,
+		processedStore: opts.processedStore,
 	});
 	const { runData } = run.data.resultData;
 	const task = runData[NODE_UNDER_TEST_NAME]?.at(-1);

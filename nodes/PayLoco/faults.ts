@@ -26,7 +26,9 @@ export type FaultKind =
 	| 'badSignature'
 	| 'missingSignature'
 	| 'otherRequest'
-	| 'unclear';
+	| 'unclear'
+	/** An earlier execution sent the same request and recorded no answer (engine/record.ts). */
+	| 'earlierExecution';
 
 /** What PayLoco's answer said, when a fault has one (shown on the item; never trusted as a refusal). */
 export interface FaultAnswer {

@@ -6,9 +6,11 @@ export interface ItemReader {
 	/** The parameter's value for this item, with expressions resolved and text trimmed. */
 	text(field: string): string;
 	value(field: string): unknown;
+	/** The field's expression as the user wrote it (e.g. "{{ $json.alertId }}"), or undefined for a fixed value. */
+	expression(field: string): string | undefined;
 	/**
-	 * A request ID that is the same when n8n retries this execution, and different for every item.
-	 * It hashes the business key (the card ID) too, so one ID never stands for two cards.
+	 * A request ID that is the same for the same work (this card, from this workflow and node) in
+	 * every execution, and never the same for two cards (see engine/ids.ts).
 	 */
 	generatedId(businessKey: string): string;
 }
@@ -27,6 +29,11 @@ export interface PayLocoOperation {
 	path: string;
 	/** For calls that change state: the body field that makes a retry the same request for PayLoco. */
 	idField?: 'requestId' | 'merchantOrderId';
+	/**
+	 * For calls that change state: the body field naming the thing changed (the card, the
+	 * pre-authorization). Two items of one run with the same value are refused before anything is sent.
+	 */
+	workKey?: 'cardId' | 'oriMerchantOrderId';
 	/** True when the call can move money or change a card, so its descriptions must say so. */
 	changesState: boolean;
 	/** Body fields copied to the output, so the next node knows which card or order this was. */

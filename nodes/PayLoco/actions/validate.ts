@@ -135,6 +135,15 @@ export function requiredId(field: string, value: string, max = MAX_ID_LENGTH): s
 	return optionalId(field, value, max);
 }
 
+/**
+ * An ID field whose expression resolved to nothing for this item: a mistyped mapping (a Webhook
+ * node puts the payload under `body`) must not fall back to a generated ID without a word.
+ */
+export function emptyExpression(field: string, expression: string, fallback: string): InputError {
+	const shown = expression.length > 80 ? `${expression.slice(0, 80)}…` : expression;
+	return new InputError(field, `${field} is empty: its expression ${shown} gave nothing for this item. Fix the mapping (a Webhook node puts the payload under body, e.g. {{ $json.body.alertId }}) ${fallback}.`);
+}
+
 export function optionalId(field: string, value: string, max = MAX_ID_LENGTH): string {
 	if (value.length > max) throw new InputError(field, `${field} is ${value.length} characters long; at most ${max} are allowed.`);
 	refuseInvisible(field, value);

@@ -26,10 +26,10 @@ function unknownOutcomeAdvice(op: PayLocoOperation, body: IDataObject | undefine
 		op.idField === 'merchantOrderId'
 			? `Check the result with Payment > Query Transaction for merchantOrderId ${String(body?.merchantOrderId ?? '')}`
 			: 'Check the card in PayLoco';
-	// A generated ID is the same only within this execution (n8n's Retry On Fail); a rerun makes a new one.
+	// A generated ID is the same for this card from this workflow and node in every execution (engine/ids.ts).
 	const generated = /^n8n[0-9a-f]{29}$/.test(String(body?.[op.idField ?? ''] ?? ''));
 	const rerun = generated
-		? `n8n's Retry On Fail reuses the generated ${id}, but a new execution generates a new one: before rerunning, map Request ID to ${id.split(' ')[1]} or to an ID from your data`
+		? `re-running this workflow on the same card reuses the generated ${id} (a copy of the workflow or another node would not)`
 		: `re-running this item reuses ${id}`;
 	return `${query} before acting again. Do not resend under a new ID: ${rerun}, so PayLoco can recognise it as the same request.`;
 }

@@ -17,8 +17,8 @@ import { sentIds } from './errors';
 
 const NOTE =
 	'Preview: nothing was sent and nothing was signed. A real run sends exactly this body, serialized as JSON and signed with SHA256withRSA, ' +
-	'except the fields in stampedAtSend, which get the time each request is sent. A generated requestId is new in every execution: ' +
-	'map Request ID to send the ID shown here.';
+	'except the fields in stampedAtSend, which get the time each request is sent. A generated requestId shown here is the one a real run ' +
+	'of this node sends for this card, unless PayLoco has definitely refused that card under it before.';
 
 /** The body a real run would sign for one item, with the send-time fields stamped now. */
 export function previewBody(

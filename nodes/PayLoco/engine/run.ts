@@ -1,6 +1,5 @@
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { createHash, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 import type { ItemReader, PayLocoOperation } from '../actions/operation';
@@ -19,6 +18,8 @@ import { attemptResult, Fault, Refusal, UnknownAfterRetry } from '../faults';
 import type { AttemptResult } from '../faults';
 import { readOptions } from './options';
 import type { RunOptions } from './options';
+import { idGenerator } from './ids';
+import { appliedEarlier, RunRecord } from './record';
 import { forEachLimited, Slots } from './pool';
 import { previewRun } from './preview';
 import { applyToolLimits } from './toolLimits';
@@ -53,10 +54,11 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	}
 
 	const results: INodeExecutionData[] = new Array(items.length);
+	const generated = new Map<number, string>();
 	const bodies = buildAll(fns, op, items.length, (i, failure) => {
 		if (!continueOnFail) throw failure.error;
 		results[i] = { json: failure.json, pairedItem: { item: i } };
-	});
+	}, generated);
 
 	// As an AI agent's tool, the owner's limits decide what may be sent (toolLimits.ts); plain use: no-op.
 	const tool = await applyToolLimits(fns, op, bodies, options.preview);
@@ -66,6 +68,8 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	// Preview (send nothing): the bodies exactly as built and validated above, nothing signed or sent.
 	if (options.preview) return [await previewRun(fns, op, bodies, results)];
 
+	// What earlier executions recorded (engine/record.ts): an item applied before is not sent again.
+	const runRecord = await RunRecord.open(fns, op, bodies, generated, idGenerator(fns, op).generate);
 	let firstFailure: { index: number; failure: ItemFailure } | undefined;
 	const runClock = new RunClock();
 	const sent: SentItem[] = [];
@@ -73,7 +77,9 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	const slots = new Slots(options.concurrency);
 	const followUps: Array<Promise<void>> = [];
 	const stopped = () => firstFailure !== undefined;
-	const record = (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, end: FinalResult) => {
+	const record = (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, final: FinalResult, history: AttemptResult[]) => {
+		const settled = runRecord.settle(i, final.outcome, final.error, history);
+		const end: FinalResult = { ...final, error: settled.error, extra: { ...final.extra, ...settled.extra } };
 		if (!end.error) {
 			sent.push(sentSuccess(op, i, body, end.outcome as IDataObject));
 			results[i] = { json: { ...end.outcome, ...sentIds(op, body), attempts, ...story, ...end.extra, ...clock.output() }, pairedItem: { item: i } };
@@ -87,7 +93,10 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		if (continueOnFail) results[i] = { json: failure.json, pairedItem: { item: i } };
 		else if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, failure };
 	};
-	const toSend = bodies.flatMap((body, i) => (body ? [i] : []));
+	const toSend = bodies.flatMap((body, i) => {
+		if (body && runRecord.earlierOf(i) === 'applied') results[i] = { json: appliedEarlier(sentIds(op, body)), pairedItem: { item: i } };
+		return body && runRecord.earlierOf(i) !== 'applied' ? [i] : [];
+	});
 	await forEachLimited(
 		toSend,
 		options.concurrency,
@@ -95,6 +104,7 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		async (i) => {
 			const body = bodies[i] as IDataObject;
 			const clock = runClock.item();
+			await runRecord.beforeSend(i);
 			const { outcome, attempts, history, error } = await callWithRetries(fns, op, body, options, platformKey, { clock, slots });
 			// Every attempt's result, when there was more than one: a retry's answer is not the whole story.
 			const story = attempts > 1 ? { attemptResults: history as unknown as IDataObject[] } : {};
@@ -102,14 +112,15 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 				// Wait for Final Status: followed outside this worker, so later items are sent meanwhile.
 				const query = (q: IDataObject) => callWithRetries(fns, queryTransaction, q, pollOptions(options), platformKey, { clock, slots });
 				const follow = followToFinal(body, outcome as IDataObject, options.maxWaitMs, query, stopped);
-				followUps.push(follow.then((end) => record(i, body, clock, attempts, story, end)));
+				followUps.push(follow.then((end) => record(i, body, clock, attempts, story, end, history)));
 				return;
 			}
-			record(i, body, clock, attempts, story, { outcome, error, extra: {} });
+			record(i, body, clock, attempts, story, { outcome, error, extra: {} }, history);
 		},
 		stopped,
 	);
 	await Promise.all(followUps);
+	await runRecord.close(fns);
 	runClock.addHint(fns);
 	if (firstFailure) {
 		// Items already sent were applied (or may have been): the error that stops the run says which.
@@ -172,7 +183,13 @@ function parameterReader(fns: IExecuteFunctions): (field: string, itemIndex: num
 	};
 }
 
-function itemReader(read: (field: string, itemIndex: number) => unknown, itemIndex: number, generatedId: (i: number, key: string) => string): ItemReader {
+/** The field's expression as written (without n8n's leading "="), or undefined for a fixed value. */
+function expressionOf(fns: IExecuteFunctions, field: string): string | undefined {
+	const raw = field.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], fns.getNode().parameters);
+	return typeof raw === 'string' && raw.startsWith('=') ? raw.slice(1).trim() : undefined;
+}
+
+function itemReader(fns: IExecuteFunctions, read: (field: string, itemIndex: number) => unknown, itemIndex: number, generatedId: (i: number, key: string) => string): ItemReader {
 	const value = (field: string) => read(field, itemIndex);
 	return {
 		itemIndex,
@@ -182,22 +199,9 @@ function itemReader(read: (field: string, itemIndex: number) => unknown, itemInd
 			if (v === undefined || v === null) return '';
 			return (typeof v === 'object' ? JSON.stringify(v) : String(v)).trim();
 		},
+		expression: (field) => expressionOf(fns, field),
 		generatedId: (businessKey) => generatedId(itemIndex, businessKey),
 	};
-}
-
-/**
- * Generated request IDs hash the execution, the node, the node's run, the item and its business
- * key (the card ID): n8n's Retry On Fail reruns the node in the same execution and run, so it
- * resends the same IDs, and an execution ID seen again (a restored database) cannot carry another
- * card under an ID PayLoco already saw.
- */
-function idGenerator(fns: IExecuteFunctions): (itemIndex: number, businessKey: string) => string {
-	const executionId = fns.getExecutionId?.() || randomUUID();
-	const node = fns.getNode();
-	const runIndex = Number(fns.getWorkflowDataProxy?.(0)?.$runIndex ?? 0);
-	const seed = `${executionId}|${node.id || node.name}|${runIndex}`;
-	return (i, key) => `n8n${createHash('sha256').update(JSON.stringify([seed, i, key])).digest('hex').slice(0, 29)}`;
 }
 
 function buildAll(
@@ -205,24 +209,36 @@ function buildAll(
 	op: PayLocoOperation,
 	count: number,
 	onFailure: (i: number, failure: ItemFailure) => void,
+	generated: Map<number, string> = new Map(),
 ): Array<IDataObject | undefined> {
-	const generatedId = idGenerator(fns);
+	// Generation 0 here; engine/record.ts moves an item to a later one after a recorded refusal.
+	const { generate } = idGenerator(fns, op);
+	const generatedId = (i: number, key: string) => (generated.set(i, key), generate(key, 0));
 	const read = parameterReader(fns);
 	const firstUse = new Map<string, number>();
+	const firstWork = new Map<string, number>();
 	const bodies: Array<IDataObject | undefined> = [];
 	for (let i = 0; i < count; i++) {
 		try {
-			const body = op.build(itemReader(read, i, generatedId));
+			const body = op.build(itemReader(fns, read, i, generatedId));
+			// One run, one card: a second cancel of a card (or void of a pre-authorization) is never what was meant.
+			const work = op.workKey ? String(body[op.workKey]) : undefined;
+			const earlierWork = work !== undefined ? firstWork.get(work) : undefined;
+			if (op.workKey && earlierWork !== undefined) {
+				throw new InputError(op.workKey, `${op.workKey} "${work}" is already in item ${earlierWork} of this run; one run changes it once. Remove the repeated item.`);
+			}
 			const id = op.idField ? String(body[op.idField]) : undefined;
 			if (op.idField && id !== undefined) {
 				const earlier = firstUse.get(id);
 				if (earlier !== undefined) {
 					throw new InputError(op.idField, `${op.idField} "${id}" is already used by item ${earlier}; every request needs its own ID.`);
 				}
-				firstUse.set(id, i);
 			}
+			if (id !== undefined) firstUse.set(id, i);
+			if (work !== undefined) firstWork.set(work, i);
 			bodies.push(body);
 		} catch (error) {
+			generated.delete(i);
 			bodies.push(undefined);
 			onFailure(i, describeFailure(fns.getNode(), op, i, error, undefined, 0));
 		}

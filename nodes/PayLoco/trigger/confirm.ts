@@ -37,6 +37,8 @@ function queryBody(ids: Record<string, string | undefined>): IDataObject {
 		itemIndex: 0,
 		text: (field) => ids[field] ?? '',
 		value: (field) => ids[field] ?? '',
+		// The notification's IDs are values, never expressions.
+		expression: () => undefined,
 		generatedId: () => '',
 	};
 	return queryTransaction.build(reader);

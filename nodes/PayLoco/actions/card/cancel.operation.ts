@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../operation';
 import { CANCEL_TRANS_TYPE_OPTIONS, TRANS_TYPES } from '../transTypes';
-import { oneOf, optionalId, read, requiredId } from '../validate';
+import { emptyExpression, oneOf, optionalId, read, requiredId } from '../validate';
 
 const properties: INodeProperties[] = [
 	{
@@ -20,8 +20,9 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'Leave empty to generate one',
+		hint: 'Empty: the node generates an ID from this workflow, this node and the card, the same in every execution. An expression that gives nothing for an item is refused, not replaced.',
 		description:
-			'Your unique ID for this cancellation (requestId). Leave empty to generate one that stays the same when n8n retries this execution, so a retry is never a second request. When an AI agent uses this node as a tool, each tool call (and each retry of it) gets a new generated ID: map a stable ID here, e.g. the alert ID.',
+			'Your unique ID for this cancellation (requestId). Best: map a stable ID from your data, e.g. the alert ID. Left empty, the node generates one from the workflow, this node and the card, so n8n\'s Retry, a rerun on the same input and a redelivered alert resend the same ID; a new one is made only after PayLoco definitely refused the card. A generated ID does not protect a copy of the workflow or another node (their IDs differ), and PayLoco\'s own deduplication of repeated IDs is not documented. An expression that resolves to empty for an item is refused, and nothing is sent for that item.',
 	},
 	{
 		displayName: 'Transaction Type',
@@ -42,13 +43,17 @@ export const cancelCard: PayLocoOperation = {
 	description: 'Permanently cancel an issued card so it can no longer be used. This cannot be undone.',
 	path: '/v1/issuing/cards/cancel',
 	idField: 'requestId',
+	workKey: 'cardId',
 	changesState: true,
 	echo: ['cardId', 'requestId'],
 	properties,
 	build(item) {
 		const transType = oneOf('transType', read(item, 'transType', 'code') || 'PAY', TRANS_TYPES);
 		const cardId = requiredId('cardId', read(item, 'cardId', 'id'));
-		const requestId = optionalId('requestId', read(item, 'requestId', 'id')) || item.generatedId(cardId);
+		const mapped = optionalId('requestId', read(item, 'requestId', 'id'));
+		const expression = item.expression('requestId');
+		if (!mapped && expression) throw emptyExpression('requestId', expression, 'or clear Request ID to let the node generate one');
+		const requestId = mapped || item.generatedId(cardId);
 		return { transType, accessType: 's2s', cardId, requestId };
 	},
 };

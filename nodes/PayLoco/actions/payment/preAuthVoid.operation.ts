@@ -1,8 +1,8 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { CLOCK_WINDOW_MS, rfc3339 } from '../../signing';
-import type { PayLocoOperation } from '../operation';
-import { amount, currency, freeText, httpUrl, optionalId, read, recentTime, requiredId, textOf } from '../validate';
+import type { ItemReader, PayLocoOperation } from '../operation';
+import { amount, currency, emptyExpression, freeText, httpUrl, optionalId, read, recentTime, requiredId, textOf } from '../validate';
 import type { FieldKind } from '../validate';
 
 const properties: INodeProperties[] = [
@@ -95,6 +95,14 @@ const properties: INodeProperties[] = [
 	},
 ];
 
+/** Merchant Order ID is never generated: an expression that gives nothing is refused by its name. */
+function orderId(item: ItemReader): string {
+	const value = read(item, 'merchantOrderId', 'id');
+	const expression = item.expression('merchantOrderId');
+	if (!value && expression) throw emptyExpression('merchantOrderId', expression, 'or build it from a field every alert has');
+	return value;
+}
+
 export const preAuthVoid: PayLocoOperation = {
 	resource: 'payment',
 	value: 'preAuthVoid',
@@ -103,13 +111,14 @@ export const preAuthVoid: PayLocoOperation = {
 	description: 'Void (cancel) a card pre-authorization and release the held funds. This moves money and cannot be undone.',
 	path: '/v1/payments/open/api/preAuthVoid',
 	idField: 'merchantOrderId',
+	workKey: 'oriMerchantOrderId',
 	changesState: true,
 	echo: ['merchantOrderId', 'oriMerchantOrderId'],
 	properties,
 	build(item) {
 		const currencyCode = currency('currency', read(item, 'currency', 'code'));
 		const body: IDataObject = {
-			merchantOrderId: requiredId('merchantOrderId', read(item, 'merchantOrderId', 'id')),
+			merchantOrderId: requiredId('merchantOrderId', orderId(item)),
 			currency: currencyCode,
 			transAmt: amount('transAmt', read(item, 'transAmt', 'amount'), currencyCode),
 			oriMerchantOrderId: requiredId('oriMerchantOrderId', read(item, 'oriMerchantOrderId', 'id')),
