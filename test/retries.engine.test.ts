@@ -50,12 +50,13 @@ function expectSafeRetry(records: RequestRecord[], idField: 'requestId' | 'merch
 	expect(bodies[1][idField]).toBe(bodies[0][idField]);
 	if (idField === 'merchantOrderId') expect(bodies[1].merchantOrderTime).toBe(bodies[0].merchantOrderTime);
 	// A fresh requestTime per attempt, stamped just before that attempt was sent.
+	// An order, not a time limit (a loaded machine may take any time between stamp and arrival):
+	// each attempt was stamped before it arrived, and the retry after the first attempt had arrived.
 	const [first, second] = records.map(requestTimeOf);
 	expect(second).toBeGreaterThan(first);
+	expect(second).toBeGreaterThanOrEqual(records[0].receivedAt);
 	for (const record of records) {
-		const lag = record.receivedAt - requestTimeOf(record);
-		expect(lag).toBeGreaterThanOrEqual(-5);
-		expect(lag).toBeLessThan(1000);
+		expect(record.receivedAt - requestTimeOf(record)).toBeGreaterThanOrEqual(-5);
 		// Signed anew over exactly the bytes that attempt carried.
 		expect(record.signatureValid).toBe(true);
 		expect(verifiedByOpenssl(record, signer)).toBe(true);
