@@ -112,6 +112,10 @@ async function alertWaitingForReview(card: string, marker: string) {
 	const review = example.nodes.find((n: { name: string }) => n.name === 'Ask Fraud Team').id as string;
 	expect(approve).toMatch(new RegExp(`^${server.url}/webhook-waiting/\\d+/${review}\\?approved=true&signature=[0-9a-f]{64}$`));
 	expect(decline).toMatch(new RegExp(`^${server.url}/webhook-waiting/\\d+/${review}\\?approved=false&signature=[0-9a-f]{64}$`));
+	// The agent read the Cancel Card tool under its own name, with the owner's limits in its description.
+	const shown = llm.requests.find((r) => r.prompt.includes(marker))?.tools ?? [];
+	expect(shown.map((t) => t.function.name)).toEqual(['Cancel_Card']);
+	expect(shown[0].function.description).toContain('at most 1 cancellation(s) or void(s) per execution; only card or order IDs found in the trigger\'s "body.cardId".');
 	const executionId = /webhook-waiting\/(\d+)\//.exec(approve)![1];
 	await waitFor('the waiting execution', async () => ((await executionOf(executionId))?.status === 'waiting' ? true : undefined));
 	expect(cancels()).toEqual([]);

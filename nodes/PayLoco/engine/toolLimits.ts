@@ -4,6 +4,7 @@ import type { PayLocoOperation } from '../actions/operation';
 import type { PayLocoCredentials } from '../environment';
 import { CREDENTIAL } from '../transport/request';
 import { checkToken, issueToken } from './toolConfirm';
+import { OPERATION_NAMES } from './toolDescription';
 import { CONFIRM_ARGUMENT, CONFIRM_PARAMETER, PREVIEW_FIRST, TOOL_DEFAULTS } from './toolLimitsFields';
 import type { ToolLimits } from './toolLimitsFields';
 
@@ -50,13 +51,7 @@ export function readToolLimits(fns: IExecuteFunctions): ToolLimits {
 	return { ...TOOL_DEFAULTS, ...Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined && v !== null)), previewFirst };
 }
 
-const OPERATION_NAMES: Record<string, string> = {
-	'card:cancel': 'Cancel Card',
-	'payment:preAuthVoid': 'Void Pre-Authorization',
-	'payment:query': 'Query Transaction',
-};
-
-/** The limits in words, for refusals and for whoever writes the tool's description. */
+/** The limits in words, for refusals; the tool's description repeats them (toolDescription.ts). */
 export function describeLimits(limits: ToolLimits): string {
 	const ops = limits.operations.map((o) => OPERATION_NAMES[o] ?? o).join(', ') || 'nothing';
 	const parts = [
