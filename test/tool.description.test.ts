@@ -1,4 +1,3 @@
-/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * What the agent reads about the PayLoco tool (issue #20 item 3). On an n8n whose tool machinery
  * evaluates an expression in a tool's description (2.x, e.g. 2.41: n8n-core create-node-as-tool
