@@ -230,7 +230,10 @@ export function asAiTool(base: INodeType): INodeType {
 		displayName: `${d.displayName} Tool`,
 		inputs: [],
 		outputs: [NodeConnectionTypes.AiTool],
-		properties: [...(hasResourceOrOperation ? [descriptionType] : []), toolDescription, ...d.properties],
+		// n8n adds its description fields only when the node does not declare toolDescription itself.
+		properties: d.properties.some((p) => p.name === 'toolDescription')
+			? d.properties
+			: [...(hasResourceOrOperation ? [descriptionType] : []), toolDescription, ...d.properties],
 	};
 	return tool;
 }

@@ -5,6 +5,7 @@ import { OPERATIONS, operationProperties } from './actions/router';
 import { testPayLocoCredential } from './credentialTest';
 import { optionsProperty } from './engine/options';
 import { runOperation } from './engine/run';
+import { toolDescriptionProperties } from './engine/toolDescription';
 import { toolLimitsProperties } from './engine/toolLimitsFields';
 
 /** Under the node on the canvas: "Card: Cancel", "Payment: Void Pre-Authorization", ... not the raw values. */
@@ -27,7 +28,7 @@ export class PayLoco implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		// testedBy: the Test button proves PayLoco accepts the key (see credentialTest.ts).
 		credentials: [{ name: 'payLocoApi', required: true, testedBy: 'payLocoApiTest' }],
-		properties: [...operationProperties(), optionsProperty, ...toolLimitsProperties],
+		properties: [...operationProperties(), optionsProperty, ...toolDescriptionProperties(OPERATIONS), ...toolLimitsProperties],
 	};
 
 	methods = {

@@ -123,10 +123,15 @@ describe.each([1, 2] as N8nLine[])('tool limits with n8n %i.x AI Agent', (line) 
 		const [result] = llm.resultsOf(marker);
 		expect(result).toMatch(/not allowed: this tool may not call Cancel Card\. Nothing was sent to PayLoco/);
 		expect(sandbox.requests).toEqual([]);
-		// What n8n showed the model: the tool, its $fromAI argument, n8n's automatic description.
+		// What n8n showed the model: the tool, its $fromAI argument, and its description: on 2.x the
+		// node's own, naming the default limits; 1.x passes an expression there raw, so n8n's automatic text stays.
 		const shown = llm.requests.find((r) => r.prompt.includes(marker))?.tools ?? [];
 		expect(shown.map((t) => t.function.name)).toEqual(['Cancel_Card']);
-		expect(shown[0].function.description).toBe('Cancel a card permanently in PayLoco');
+		expect(shown[0].function.description).toBe(
+			line === 2
+				? "Cancel a card permanently in PayLoco. Limits set by the workflow's owner (a call beyond them is refused and sends nothing): allowed operations: Query Transaction; at most 1 item(s) per call; at most 5 cancellation(s) or void(s) per execution."
+				: 'Cancel a card permanently in PayLoco',
+		);
 		expect(Object.keys(shown[0].function.parameters?.properties ?? {})).toEqual(['cardId']);
 	}, 120_000);
 
@@ -136,6 +141,15 @@ describe.each([1, 2] as N8nLine[])('tool limits with n8n %i.x AI Agent', (line) 
 		const calls = [{ cardId: `C-${tag}-EVIL` }, ...cards.map((cardId) => ({ cardId }))];
 		const res = await post(`i20-allowed-${line}`, { cardIds: cards, prompt: script(marker, calls) });
 		expect(res.status).toBe(200);
+		// On 2.x the agent read the owner's numbers before its first call; on 1.x only the refusals carry them.
+		const description = llm.requests.find((r) => r.prompt.includes(marker))?.tools[0]?.function.description;
+		if (line === 2) {
+			expect(description).toBe(
+				"Cancel a card permanently in PayLoco. Limits set by the workflow's owner (a call beyond them is refused and sends nothing): allowed operations: Cancel Card; at most 1 item(s) per call; at most 2 cancellation(s) or void(s) per execution; only card or order IDs found in the trigger's \"body.cardIds\".",
+			);
+		} else {
+			expect(description).toBe('Cancel a card permanently in PayLoco');
+		}
 		const results = llm.resultsOf(marker);
 		expect(results).toHaveLength(4);
 		expect(results[0]).toMatch(/not allowed: cardId \\?"C-L\d-EVIL\\?" is not in the trigger data's \\?"body\.cardIds\\?"/);
@@ -160,6 +174,7 @@ describe.each([1, 2] as N8nLine[])('tool limits with n8n %i.x AI Agent', (line) 
 		expect(res.status).toBe(200);
 		const shown = llm.requests.find((r) => r.prompt.includes(marker))?.tools ?? [];
 		expect(Object.keys(shown[0].function.parameters?.properties ?? {}).sort()).toEqual(['cardId', 'confirmationToken']);
+		if (line === 2) expect(shown[0].function.description).toMatch(/; cancellations and voids need a preview first, then the same call with its confirmationToken\.$/);
 		const results = llm.resultsOf(marker);
 		expect(results).toHaveLength(4);
 		expect(results[0]).toMatch(/"preview\\?":\s*true/);

@@ -4,6 +4,7 @@ import type { PayLocoOperation } from '../actions/operation';
 import type { PayLocoCredentials } from '../environment';
 import { CREDENTIAL } from '../transport/request';
 import { checkToken, issueToken } from './toolConfirm';
+import { OPERATION_NAMES } from './toolDescription';
 import { CONFIRM_ARGUMENT, CONFIRM_PARAMETER, PREVIEW_FIRST, TOOL_DEFAULTS } from './toolLimitsFields';
 import type { ToolLimits } from './toolLimitsFields';
 
@@ -50,13 +51,7 @@ export function readToolLimits(fns: IExecuteFunctions): ToolLimits {
 	return { ...TOOL_DEFAULTS, ...Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined && v !== null)), previewFirst };
 }
 
-const OPERATION_NAMES: Record<string, string> = {
-	'card:cancel': 'Cancel Card',
-	'payment:preAuthVoid': 'Void Pre-Authorization',
-	'payment:query': 'Query Transaction',
-};
-
-/** The limits in words, for refusals and for whoever writes the tool's description. */
+/** The limits in words, for refusals; the tool's description repeats them (toolDescription.ts). */
 export function describeLimits(limits: ToolLimits): string {
 	const ops = limits.operations.map((o) => OPERATION_NAMES[o] ?? o).join(', ') || 'nothing';
 	const parts = [
@@ -75,12 +70,22 @@ function valuesAt(data: unknown, path: string): string[] {
 	return list.filter((v) => typeof v === 'string' || typeof v === 'number').map((v) => String(v).trim());
 }
 
+/** n8n's own note on an item that a node other than its direct source fed (see triggerName). */
+function sourceOverwrite(fns: IExecuteFunctions): string | undefined {
+	const paired = fns.getInputData(0)?.[0]?.pairedItem;
+	const first = Array.isArray(paired) ? paired[0] : paired;
+	return typeof first === 'object' ? first?.sourceOverwrite?.previousNode : undefined;
+}
+
 /**
  * The workflow's trigger: the first node of the chain that fed the agent. A tool call runs with the
  * agent's input (tool.invoke) or as a node the agent asked for (engine request), so start there.
+ * An engine request's item names the agent's own source in pairedItem.sourceOverwrite; that is
+ * the only way back when a human review tool (2.x) sits between: after the person approved, the
+ * call's direct source is the review node, which has no main input.
  */
 function triggerName(fns: IExecuteFunctions): string | undefined {
-	const source = fns.getInputSourceData?.(0, 'main')?.previousNode ?? fns.getInputSourceData?.(0, 'ai_tool')?.previousNode;
+	const source = sourceOverwrite(fns) ?? fns.getInputSourceData?.(0, 'main')?.previousNode ?? fns.getInputSourceData?.(0, 'ai_tool')?.previousNode;
 	if (!source) return undefined;
 	const chain = [source, ...fns.getParentNodes(source).map((n) => n.name)];
 	const roots = [...new Set(chain)].filter((name) => fns.getParentNodes(name, { depth: 1 }).length === 0);
