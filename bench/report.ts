@@ -101,7 +101,8 @@ export function signingLine(signing: { node: number; bare: number }): string {
 
 const rssDetail = (rss: RssReport) =>
 	`${signed(mb(rss.peakBytes - rss.baselineBytes))} MB over a ${fixed(mb(rss.baselineBytes), 1)} MB baseline ` +
-	`(peak ${fixed(mb(rss.peakBytes), 1)} MB, maxRSS ${fixed(mb(rss.maxRssBytes), 1)} MB, ${fixed((rss.items * 1000) / rss.executionMs, 1)} items/s)`;
+	`(peak ${fixed(mb(rss.peakBytes), 1)} MB, maxRSS ${fixed(mb(rss.maxRssBytes), 1)} MB; at the peak V8 heap used ${signed(mb(rss.peakHeapUsedBytes - rss.baselineHeapUsedBytes))} MB, ` +
+	`external ${fixed(mb(rss.peakExternalBytes), 1)} MB; ${fixed((rss.items * 1000) / rss.executionMs, 1)} items/s)`;
 
 /** Peak RSS of one large HTTPS run, the node's and, beside it, the floor's. */
 export function memoryLines(node: RssReport, floor: RssReport | undefined): string[] {

@@ -4,8 +4,8 @@
  * baseline. Started with NODE_EXTRA_CA_CERTS like the other clients. Reports over IPC: RSS after
  * a warm-up run (modules loaded, code compiled, the run's inputs made, garbage collected), the
  * highest RSS sampled during the large run, the kernel's maxRSS, and the peer's execution time.
- * BENCH_HEAP_SNAPSHOT=<file> also writes a V8 heap snapshot at the end of the run, before its
- * result is dropped (what the run still holds), for `npm run bench` profiling by hand.
+ * BENCH_HEAP_SNAPSHOT=<file> also writes a V8 heap snapshot BENCH_HEAP_SNAPSHOT_AT_MS after the
+ * large run starts, for profiling by hand (docs/performance.md).
  */
 import './env';
 
@@ -27,6 +27,10 @@ export interface RssReport {
 	elapsedMs: number;
 	/** The peer's execution time in n8n's run data. */
 	executionMs: number;
+	/** At the peak: V8's heap in use and memory outside it (Buffers, TLS), as process.memoryUsage says. */
+	peakHeapUsedBytes: number;
+	peakExternalBytes: number;
+	baselineHeapUsedBytes: number;
 }
 
 const collect = () => (globalThis as { gc?: () => void }).gc?.();
@@ -41,18 +45,35 @@ async function main() {
 	collect();
 	await sleep(100);
 	collect();
-	const baselineBytes = process.memoryUsage().rss;
-	let peakBytes = baselineBytes;
-	const sample = setInterval(() => {
-		peakBytes = Math.max(peakBytes, process.memoryUsage().rss);
-	}, 10);
+	const baseline = process.memoryUsage();
+	const baselineBytes = baseline.rss;
+	let peak = baseline;
+	const sample = () => {
+		const now = process.memoryUsage();
+		if (now.rss > peak.rss) peak = now;
+	};
+	const sampler = setInterval(sample, 10);
+	// A heap snapshot during the run (profiling by hand): what is held while the run is under way.
+	const snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? 0);
+	const snapshot = process.env.BENCH_HEAP_SNAPSHOT ? setTimeout(() => writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT), snapshotAt) : undefined;
 	const started = performance.now();
 	const { ms: executionMs } = await run();
 	const elapsedMs = performance.now() - started;
-	clearInterval(sample);
-	peakBytes = Math.max(peakBytes, process.memoryUsage().rss);
-	if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
-	const report: RssReport = { peer, items, baselineBytes, peakBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024, elapsedMs, executionMs };
+	clearInterval(sampler);
+	clearTimeout(snapshot);
+	sample();
+	const report: RssReport = {
+		peer,
+		items,
+		baselineBytes,
+		peakBytes: peak.rss,
+		maxRssBytes: process.resourceUsage().maxRSS * 1024,
+		elapsedMs,
+		executionMs,
+		peakHeapUsedBytes: peak.heapUsed,
+		peakExternalBytes: peak.external,
+		baselineHeapUsedBytes: baseline.heapUsed,
+	};
 	process.send?.(report, undefined, undefined, () => process.exit(0));
 }
 

@@ -38,11 +38,14 @@ export class PayLocoFloor implements INodeType {
 			while (next < items.length) {
 				const i = next++;
 				// The same request options as the node's (transport/request.ts), minus what only
-				// verification needs: no full response, the answer as raw bytes, no redirects.
+				// verification needs: no full response, the answer as raw bytes, no redirects. The
+				// body goes as a Buffer, as the node's does: axios would JSON.parse a string body
+				// with a JSON content type before sending it, a cost the node does not pay.
+				const body = Buffer.from(items[i].json.body as string, 'utf8');
 				await this.helpers.httpRequestWithAuthentication.call(this, 'payLocoFloorApi', {
 					method: 'POST',
 					url,
-					body: items[i].json.body as string,
+					body,
 					headers: { 'Content-Type': 'application/json' },
 					encoding: 'arraybuffer',
 					json: false,
