@@ -47,6 +47,7 @@ const SHORT: Record<Peer, string> = {
 	node: 'node',
 	'node-without-record': 'norec',
 	'n8n-floor': 'floor',
+	'n8n-floor-signed': 'fsign',
 	'baseline-fresh': 'fresh',
 	'baseline-keepalive': 'keep',
 	'http-request-node': 'http',
@@ -58,7 +59,7 @@ const SHORT: Record<Peer, string> = {
 function planSteps(settings: Settings): Step[] {
 	const steps: Step[] = [];
 	let workflow = 0;
-	const clients = (['node', 'n8n-floor', 'node-without-record', 'baseline-fresh', 'baseline-keepalive'] as InProcessPeer[]).filter((peer) => settings.peers.has(peer));
+	const clients = (['node', 'n8n-floor', 'n8n-floor-signed', 'node-without-record', 'baseline-fresh', 'baseline-keepalive'] as InProcessPeer[]).filter((peer) => settings.peers.has(peer));
 	const withN8n = settings.peers.has('http-request-node');
 	for (const scheme of settings.schemes) {
 		// Warm-up of the in-process clients on this scheme: modules, JIT, the key cache, TLS contexts.

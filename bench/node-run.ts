@@ -4,7 +4,8 @@
  * - node: the built node (dist/), with the harness's stand-in for n8n's deduplication store
  *   (a fresh one per run, as for new cards in n8n), so the node keeps its record as in n8n;
  * - node-without-record: the same with no store at all (engine/record.ts then keeps none);
- * - n8n-floor: bench/floor/, the least a community node can do to send the same bodies.
+ * - n8n-floor: bench/floor/, the least a community node can do to send the same bodies;
+ * - n8n-floor-signed: the same, its credential signing each body at send time (bare crypto.sign).
  * Each is timed by its own execution time in n8n's run data.
  */
 import './env';
@@ -20,7 +21,7 @@ import { signBody } from '../nodes/PayLoco/signing';
 import { cancelParameters, credentialsFor, packageRoot } from './common';
 import type { BenchTarget } from './common';
 
-export type HarnessPeer = 'node' | 'node-without-record' | 'n8n-floor';
+export type HarnessPeer = 'node' | 'node-without-record' | 'n8n-floor' | 'n8n-floor-signed';
 
 export interface HarnessRun {
 	/** The peer's execution time from n8n's run data. */
@@ -49,7 +50,7 @@ function executionTime(result: RunNodeResult): number {
  * signatures); `run` then runs it once.
  */
 export function prepareRun(peer: HarnessPeer, target: BenchTarget, cards: string[], concurrency: number, executionId: string): () => Promise<HarnessRun> {
-	if (peer === 'n8n-floor') {
+	if (peer === 'n8n-floor' || peer === 'n8n-floor-signed') {
 		const credentials = credentialsFor(target) as PayLocoCredentials;
 		const signatures: Record<string, string> = {};
 		const items = cards.map((card, i) => {
@@ -67,7 +68,7 @@ export function prepareRun(peer: HarnessPeer, target: BenchTarget, cards: string
 				nodeType: 'payLocoFloor',
 				parameters: { url: `${target.baseUrl}/v1/issuing/cards/cancel`, concurrency },
 				items,
-				credentials: { payLocoFloorApi: { signatures } },
+				credentials: { payLocoFloorApi: peer === 'n8n-floor' ? { signatures } : { privateKey: target.merchantPrivatePem } },
 				executionId,
 				processedStore: false,
 			});

@@ -19,6 +19,7 @@ const PEERS: Array<{ peer: Peer; name: string }> = [
 	{ peer: 'node-n8n-cli', name: 'node in n8n 1.x (cross-check)' },
 	{ peer: 'http-request-batching', name: 'http-request-node, own Batching C/1 ms' },
 	{ peer: 'n8n-floor', name: 'n8n-floor' },
+	{ peer: 'n8n-floor-signed', name: 'n8n-floor-signed (signs at send)' },
 	{ peer: 'node-without-record', name: 'node without its record' },
 ];
 const SCHEMES: Scheme[] = ['http', 'https'];
@@ -71,6 +72,9 @@ export function throughputLines(m: Measurements): string[] {
 				const r = ratio(m, 'n8n-floor', scheme, c);
 				const fresh = m.has('baseline-fresh', scheme, c) ? `; n8n-floor/baseline-fresh ${fixed(ips(m, 'n8n-floor', scheme, c) / ips(m, 'baseline-fresh', scheme, c), 3)} (n8n's own share)` : '';
 				lines.push(`  ratio: node/n8n-floor ${fixed(r, 3)}  [target >= ${FLOOR_TARGET[c]}: ${verdict(r >= FLOOR_TARGET[c])}]${fresh}`);
+			}
+			if (m.has('n8n-floor-signed', scheme, c)) {
+				lines.push(`  ratio: node/n8n-floor-signed ${fixed(ratio(m, 'n8n-floor-signed', scheme, c), 3)}  (what the node adds beyond n8n's path and RSA signing; reported, not targeted)`);
 			}
 			if (m.has('node-without-record', scheme, c)) {
 				const r = ratio(m, 'node-without-record', scheme, c);

@@ -2,7 +2,8 @@
 /**
  * `npm run bench` (full) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny counts, same code path).
  * `npm run bench -- --only floor,scale` (or BENCH_ONLY) runs some sections; default: all of them:
- * - floor: the node and the floor peer n8n-floor (bench/floor/) in the same in-process harness;
+ * - floor: the node and the floor peer n8n-floor (bench/floor/) in the same in-process harness,
+ *   and n8n-floor-signed, the floor signing at send time;
  * - peers: n8n's HTTP Request node 4.2 and the node in the installed n8n 1.x (n8n-peers.ts), and
  *   the two plain-Node baselines, fresh connections and keep-alive (baseline.ts);
  * - record: the node with and without its record in n8n's deduplication store, concurrency 8;
@@ -145,7 +146,7 @@ async function main(): Promise<number> {
 	try {
 		progress(`bench: measuring (progress on stderr; results on stdout)`);
 		const peers = new Set<Peer>();
-		if (sections.has('floor')) ['node', 'n8n-floor'].forEach((p) => peers.add(p as Peer));
+		if (sections.has('floor')) ['node', 'n8n-floor', 'n8n-floor-signed'].forEach((p) => peers.add(p as Peer));
 		if (sections.has('peers')) ['node', 'http-request-node', 'node-n8n-cli', 'http-request-batching', 'baseline-fresh', 'baseline-keepalive'].forEach((p) => peers.add(p as Peer));
 		if (sections.has('record')) ['node', 'node-without-record'].forEach((p) => peers.add(p as Peer));
 		if (peers.size) {

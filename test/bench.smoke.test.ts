@@ -42,7 +42,7 @@ it('the smoke bench prints every peer and ratio over http and https, memory, sca
 	const lines = stdout.trim().split('\n');
 	expect(lines[0]).toMatch(/^PayLoco bench \(smoke\): Cancel Card, 20 items per run at concurrency 8, 10 at concurrency 1 .*; sandbox latency 20 ms/);
 	expect(lines[0]).toMatch(/HTTP Request node 4\.2 in n8n 1\.\d+\.\d+; \d+ CPUs, load average \d+\.\d at start$/);
-	const peers = ['node', 'http-request-node', 'baseline-fresh', 'baseline-keepalive', String.raw`node in n8n 1\.x \(cross-check\)`, 'http-request-node, own Batching C/1 ms', 'n8n-floor'];
+	const peers = ['node', 'http-request-node', 'baseline-fresh', 'baseline-keepalive', String.raw`node in n8n 1\.x \(cross-check\)`, 'http-request-node, own Batching C/1 ms', 'n8n-floor', String.raw`n8n-floor-signed \(signs at send\)`];
 	for (const scheme of ['http', 'https']) {
 		for (const c of [1, 8]) {
 			const withRecord = c === 8 ? ['node without its record'] : [];
@@ -64,8 +64,9 @@ it('the smoke bench prints every peer and ratio over http and https, memory, sca
 			expect(lines[after + 1]).toMatch(
 				new RegExp(String.raw`^  ratio: node/n8n-floor ${NUMBER}  \[target >= ${floorTarget.replace('.', '\\.')}: ${VERDICT}\]; n8n-floor/baseline-fresh ${NUMBER} \(n8n's own share\)$`),
 			);
+			expect(lines[after + 2]).toMatch(new RegExp(String.raw`^  ratio: node/n8n-floor-signed ${NUMBER}  \(what the node adds beyond n8n's path and RSA signing; reported, not targeted\)$`));
 			if (c === 8) {
-				expect(lines[after + 2]).toMatch(
+				expect(lines[after + 3]).toMatch(
 					new RegExp(String.raw`^  ratio: node/node-without-record ${NUMBER}  \[target >= 0\.95: ${VERDICT}\]; n8n deduplication store calls per item ${NUMBER} `),
 				);
 			}
