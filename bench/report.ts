@@ -1,4 +1,3 @@
-/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * What `npm run bench` prints, section by section, the targets' PASS/MISS, and the chart's SVG.
  * Every figure is printed before the chart is drawn (run.ts), so a machine without Chromium
