@@ -113,7 +113,7 @@ export function memoryLines(node: RssReport, floor: RssReport | undefined): stri
 	const lines = [`peak RSS for ${node.items} items over https: ${rssDetail(node)}  [target <= ${MEMORY_TARGET_MB} MB: ${verdict(extra <= MEMORY_TARGET_MB)}]`];
 	if (floor) {
 		const floorExtra = mb(floor.peakBytes - floor.baselineBytes);
-		lines.push(`peak RSS for ${floor.items} items over https, n8n-floor: ${rssDetail(floor)}; the node adds ${signed(extra - floorExtra)} MB to it`);
+		lines.push(`peak RSS for ${floor.items} items over https, ${floor.peer}: ${rssDetail(floor)}; the node adds ${signed(extra - floorExtra)} MB to it`);
 	}
 	return lines;
 }
