@@ -24,6 +24,8 @@ export interface Measured {
 	itemsPerSecond: number;
 	/** In-process peers only: client CPU per item. */
 	cpuMsPerItem?: number;
+	/** The node only: calls to n8n's deduplication store per item. */
+	storeCallsPerItem?: number;
 	stats: GatewayStats;
 }
 
@@ -33,6 +35,8 @@ export interface Settings {
 	itemsAt: (concurrency: number) => number;
 	roundsAt: (concurrency: number) => number;
 	merchantPrivatePem: string;
+	/** The peers to measure (node-without-record only at concurrency 8). */
+	peers: ReadonlySet<Peer>;
 }
 
 type Step =
@@ -41,6 +45,9 @@ type Step =
 
 const SHORT: Record<Peer, string> = {
 	node: 'node',
+	'node-without-record': 'norec',
+	'n8n-floor': 'floor',
+	'n8n-floor-signed': 'fsign',
 	'baseline-fresh': 'fresh',
 	'baseline-keepalive': 'keep',
 	'http-request-node': 'http',
@@ -52,25 +59,29 @@ const SHORT: Record<Peer, string> = {
 function planSteps(settings: Settings): Step[] {
 	const steps: Step[] = [];
 	let workflow = 0;
-	const clients: InProcessPeer[] = ['node', 'baseline-fresh', 'baseline-keepalive'];
+	const clients = (['node', 'n8n-floor', 'n8n-floor-signed', 'node-without-record', 'baseline-fresh', 'baseline-keepalive'] as InProcessPeer[]).filter((peer) => settings.peers.has(peer));
+	const withN8n = settings.peers.has('http-request-node');
 	for (const scheme of settings.schemes) {
 		// Warm-up of the in-process clients on this scheme: modules, JIT, the key cache, TLS contexts.
 		for (const peer of clients) steps.push({ kind: 'client', peer, scheme, concurrency: 8, label: `${scheme}-warm-${SHORT[peer]}`, count: 20, measured: false });
 		for (const concurrency of settings.concurrencies) {
 			const count = settings.itemsAt(concurrency);
+			const here = clients.filter((peer) => peer !== 'node-without-record' || concurrency === 8);
 			for (let round = 0; round < settings.roundsAt(concurrency); round++) {
 				const tag = `${scheme}-c${concurrency}-r${round}`;
-				const group: Step[] = clients.map((peer) => ({ kind: 'client', peer, scheme, concurrency, label: `${tag}-${SHORT[peer]}`, count, measured: true }));
-				// Each `n8n execute` is a fresh process: a short unmeasured warm-up branch per node first.
-				const branch = (peer: N8nPeer, label: string, n: number, measured: boolean) => ({ peer, scheme, concurrency, label, count: n, measured });
-				const branches = [
-					branch('http-request-node', `${tag}-warmhttp`, 16, false),
-					branch('node-n8n-cli', `${tag}-warmcli`, 16, false),
-					branch('http-request-node', `${tag}-http`, count, true),
-					branch('node-n8n-cli', `${tag}-cli`, count, true),
-					...(round === 0 ? [branch('http-request-batching', `${tag}-batch`, count, true)] : []),
-				];
-				group.push({ kind: 'n8n', workflow: workflow++, scheme, branches });
+				const group: Step[] = here.map((peer) => ({ kind: 'client', peer, scheme, concurrency, label: `${tag}-${SHORT[peer]}`, count, measured: true }));
+				if (withN8n) {
+					// Each `n8n execute` is a fresh process: a short unmeasured warm-up branch per node first.
+					const branch = (peer: N8nPeer, label: string, n: number, measured: boolean) => ({ peer, scheme, concurrency, label, count: n, measured });
+					const branches = [
+						branch('http-request-node', `${tag}-warmhttp`, 16, false),
+						branch('node-n8n-cli', `${tag}-warmcli`, 16, false),
+						branch('http-request-node', `${tag}-http`, count, true),
+						branch('node-n8n-cli', `${tag}-cli`, count, true),
+						...(round === 0 ? [branch('http-request-batching', `${tag}-batch`, count, true)] : []),
+					];
+					group.push({ kind: 'n8n', workflow: workflow++, scheme, branches });
+				}
 				const shift = round % group.length;
 				steps.push(...group.slice(shift), ...group.slice(0, shift));
 			}
@@ -111,7 +122,9 @@ function startClients(caCertFile: string, merchantPrivatePem: string): Promise<{
 const median = (list: Measured[]) => [...list].sort((a, b) => a.itemsPerSecond - b.itemsPerSecond)[Math.floor(list.length / 2)];
 
 export interface Measurements {
-	n8nVersion: string;
+	/** When the n8n peers ran. */
+	n8nVersion?: string;
+	has(peer: Peer, scheme: Scheme, concurrency: number): boolean;
 	/** The median round per peer, scheme and concurrency. */
 	get(peer: Peer, scheme: Scheme, concurrency: number): Measured;
 }
@@ -121,7 +134,7 @@ export async function measureAll(sandboxes: Sandboxes, settings: Settings, progr
 	const targets = { http: sandboxes.http, https: sandboxes.https } as Record<Scheme, SandboxInfo>;
 	const withKey = (scheme: Scheme) => ({ ...targets[scheme], merchantPrivatePem: settings.merchantPrivatePem });
 	const n8nPlan = steps.flatMap((s) => (s.kind === 'n8n' ? [s.branches] : []));
-	const n8n = await startN8nPeers({ http: withKey('http'), https: withKey('https') }, sandboxes.caCertFile, n8nPlan);
+	const n8n = n8nPlan.length ? await startN8nPeers({ http: withKey('http'), https: withKey('https') }, sandboxes.caCertFile, n8nPlan) : undefined;
 	const clients = await startClients(sandboxes.caCertFile, settings.merchantPrivatePem);
 	const all: Measured[] = [];
 	try {
@@ -133,10 +146,19 @@ export async function measureAll(sandboxes: Sandboxes, settings: Settings, progr
 				const stats = await sandboxes.stats(step.scheme, step.label);
 				await sandboxes.expectOneEffectEach(step.scheme, cards);
 				if (!step.measured) continue;
-				all.push({ peer: step.peer, scheme: step.scheme, concurrency: step.concurrency, itemsPerSecond: (step.count * 1000) / result.ms, cpuMsPerItem: result.cpuMsPerItem, stats });
+				all.push({
+					peer: step.peer,
+					scheme: step.scheme,
+					concurrency: step.concurrency,
+					itemsPerSecond: (step.count * 1000) / result.ms,
+					cpuMsPerItem: result.cpuMsPerItem,
+					storeCallsPerItem: result.storeCallsPerItem,
+					stats,
+				});
 				progress(`  ${step.label}: ${((step.count * 1000) / result.ms).toFixed(1)} items/s`);
 				continue;
 			}
+			if (!n8n) throw new Error('no n8n for an n8n step');
 			const results = await n8n.run(step.workflow);
 			for (const branch of step.branches) {
 				const stats = await sandboxes.stats(step.scheme, branch.label);
@@ -149,10 +171,11 @@ export async function measureAll(sandboxes: Sandboxes, settings: Settings, progr
 		}
 	} finally {
 		clients.child.disconnect();
-		await n8n.dispose();
+		await n8n?.dispose();
 	}
 	return {
-		n8nVersion: n8n.version,
+		n8nVersion: n8n?.version,
+		has: (peer, scheme, concurrency) => all.some((m) => m.peer === peer && m.scheme === scheme && m.concurrency === concurrency),
 		get(peer, scheme, concurrency) {
 			const runs = all.filter((m) => m.peer === peer && m.scheme === scheme && m.concurrency === concurrency);
 			if (!runs.length) throw new Error(`no run of ${peer} over ${scheme} at concurrency ${concurrency}`);

@@ -7,6 +7,11 @@
  * node's processed_data row in n8n's database, which the stand-in (in memory) does not cost.
  *
  *   npx tsc -p bench/tsconfig.json && node .cache/bench/bench/record-cost.js [items] [rounds]
+ *
+ * `npm run bench` measures the same in its record section (`--only record`): the node with and
+ * without the store against the bench's sandbox (own process, 20 ms latency), over HTTP and
+ * HTTPS, in the rotation with the other peers. This script is the quick variant: no latency, the
+ * sandbox in this process, so the record's CPU shows more than it would behind a network.
  */
 import './env';
 

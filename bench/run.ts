@@ -1,42 +1,68 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * `npm run bench` (full) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny counts, same code path).
- *
- * Cancel Card against the sandbox (own process, 20 ms latency), over plain HTTP and over HTTPS
- * (throwaway CA, trusted through NODE_EXTRA_CA_CERTS), at concurrency 1 and 8, by four peers:
- * - node: the PayLoco node in n8n-core's WorkflowExecute, timed by its execution time in the run data;
- * - http-request-node: n8n's HTTP Request node 4.2 with the PayLoco API credential, in the
- *   installed n8n 1.x, timed the same way (see n8n-peers.ts for how it is held to C at a time);
- * - baseline-fresh: plain Node, a new connection per request (the policy n8n's helpers impose);
- * - baseline-keepalive: plain Node reusing connections (the limit outside n8n).
- * Also: the signing path's CPU next to a bare crypto.sign, and peak RSS of a 10,000-item run.
- * Prints PASS/MISS per target and exits 0 either way; exits 1 only when a run itself goes wrong.
- * The last two lines are always the two headline ratios.
+ * `npm run bench -- --only floor,scale` (or BENCH_ONLY) runs some sections; default: all of them:
+ * - floor: the node and the floor peer n8n-floor (bench/floor/) in the same in-process harness,
+ *   and n8n-floor-signed, the floor signing at send time;
+ * - peers: n8n's HTTP Request node 4.2 and the node in the installed n8n 1.x (n8n-peers.ts), and
+ *   the two plain-Node baselines, fresh connections and keep-alive (baseline.ts);
+ * - record: the node with and without its record in n8n's deduplication store, concurrency 8;
+ * - signing: the signing path's CPU next to a bare crypto.sign;
+ * - memory: peak RSS of a 10,000-item HTTPS run, the node's and the floor's (n8n-floor-signed);
+ * - scale: the node at 1,000, 10,000 and 50,000 items over HTTP, concurrency 8.
+ * Throughput: Cancel Card against the sandbox (own process, 20 ms latency), over plain HTTP and
+ * HTTPS (throwaway CA, trusted through NODE_EXTRA_CA_CERTS), at concurrency 1 and 8; every peer
+ * timed by its own execution time in n8n's run data, the baselines by wall time.
+ * Prints every figure with PASS/MISS per target, the headline ratios, the duration, and only
+ * then draws the chart (docs/bench.png; without Chromium it says how to get one). Exits 0 either
+ * way; exits 1 only when a run itself goes wrong.
  */
 import './env';
 
 import { fork } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { runtime } from '../e2e/harness/runtime';
 import type { PayLocoCredentials } from '../nodes/PayLoco/environment';
 import { signBody } from '../nodes/PayLoco/signing';
+import { GET_CHROMIUM, NoBrowserError, writePng } from './chart';
 import { cardsFor, credentialsFor, packageRoot } from './common';
 import type { BenchTarget } from './common';
 import { measureAll } from './measure';
-import { report } from './report';
+import type { Measurements, Peer } from './measure';
+import type { HarnessPeer } from './node-run';
+import { chartOf, headlineLines, memoryLines, scaleLines, signingLine, throughputLines } from './report';
 import type { RssReport } from './rss-child';
 import { startSandboxes } from './sandbox';
+import type { Sandboxes, Scheme } from './sandbox';
+
+const SECTIONS = ['floor', 'peers', 'record', 'signing', 'memory', 'scale'] as const;
+type Section = (typeof SECTIONS)[number];
 
 const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
 const LATENCY_MS = 20;
 const ITEMS = SMOKE ? 20 : 1000;
-const ITEMS_AT_1 = SMOKE ? 10 : 500;
-const ROUNDS_AT_8 = SMOKE ? 1 : 3;
+const ITEMS_AT_1 = SMOKE ? 10 : 300;
+const ROUNDS = SMOKE ? 1 : 3;
 const RSS_ITEMS = SMOKE ? 200 : 10_000;
+const SCALE = SMOKE ? [20, 50, 100] : [1000, 10_000, 50_000];
 const SIGN_ITERATIONS = SMOKE ? 50 : 4000;
 const CHART = process.env.BENCH_CHART || (SMOKE ? join(tmpdir(), `payloco-bench-smoke-${process.pid}.png`) : join(packageRoot(), 'docs', 'bench.png'));
+/** The chart's SVG, kept so that it can be drawn later where there is a browser. */
+const CHART_SVG = CHART.replace(/\.png$/, '') + '.svg';
+
+function selectedSections(): Set<Section> {
+	const at = process.argv.indexOf('--only');
+	const list = at >= 0 ? process.argv[at + 1] : process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? process.env.BENCH_ONLY;
+	if (!list) return new Set(SECTIONS);
+	const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+	const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+	if (unknown.length || !names.length) throw new Error(`--only takes a list of ${SECTIONS.join(', ')}; not: ${unknown.join(', ') || '(empty)'}`);
+	return new Set(names as Section[]);
+}
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
@@ -66,9 +92,10 @@ function signingCost(target: BenchTarget): { node: number; bare: number } {
 	return { node: node / (slices * perSlice), bare: bare / (slices * perSlice) };
 }
 
-async function peakRss(target: BenchTarget, caCertFile: string): Promise<RssReport> {
+/** One large run in a process of its own (rss-child.ts). */
+async function peakRss(target: BenchTarget, caCertFile: string, peer: HarnessPeer, items: number, label: string): Promise<RssReport> {
 	const child = fork(join(__dirname, 'rss-child.js'), [], {
-		env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertFile, BENCH_TARGET: JSON.stringify(target), BENCH_RSS_ITEMS: String(RSS_ITEMS) },
+		env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertFile, BENCH_TARGET: JSON.stringify(target), BENCH_RSS_ITEMS: String(items), BENCH_RSS_PEER: peer, BENCH_RSS_LABEL: label },
 		execArgv: ['--expose-gc'],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 	});
@@ -79,45 +106,88 @@ async function peakRss(target: BenchTarget, caCertFile: string): Promise<RssRepo
 	});
 }
 
+async function largeRun(sandboxes: Sandboxes, merchantPrivatePem: string, scheme: Scheme, peer: HarnessPeer, items: number, label: string): Promise<RssReport> {
+	const rss = await peakRss({ ...sandboxes[scheme], merchantPrivatePem }, sandboxes.caCertFile, peer, items, label);
+	await sandboxes.expectOneEffectEach(scheme, [...cardsFor(`${label}-warm`, 50), ...cardsFor(label, items)]);
+	return rss;
+}
+
+/** Draws the chart last: every figure is printed by then. Never fails the bench. */
+async function drawChart(svg: string | undefined, out: (line: string) => void): Promise<void> {
+	if (!svg) return out('chart: nothing to draw for these sections');
+	writeFileSync(CHART_SVG, svg);
+	try {
+		await writePng(svg, CHART);
+		out(`chart: ${CHART}`);
+	} catch (error) {
+		const why = error instanceof NoBrowserError ? error.message : String((error as Error).message ?? error).split('\n')[0];
+		out(`chart: not drawn: ${why}; ${GET_CHROMIUM}, then: node ${join(__dirname, 'chart.js')} ${CHART_SVG} ${CHART}`);
+	}
+}
+
 async function main(): Promise<number> {
+	const started = performance.now();
+	const sections = selectedSections();
 	const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
 	const merchantPublicPem = merchant.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 	const merchantPrivatePem = merchant.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 	const load = loadavg()[0];
-	const sandboxes = await startSandboxes(merchantPublicPem, LATENCY_MS);
+	const out = (line: string) => console.log(line);
 	const progress = (line: string) => process.stderr.write(`${line}\n`);
+	const n8nVersion = sections.has('peers') ? runtime(1).version : undefined;
+	out(
+		`PayLoco bench${SMOKE ? ' (smoke)' : ''}: Cancel Card, ${ITEMS} items per run at concurrency 8, ${ITEMS_AT_1} at concurrency 1 (median of ${ROUNDS} rounds); ` +
+			`sandbox latency ${LATENCY_MS} ms in its own process; RSA 2048; HTTPS with a throwaway CA (RSA 2048 server certificate); sections ${[...sections].join(',')}; ` +
+			`Node ${process.version}${n8nVersion ? `; HTTP Request node 4.2 in n8n ${n8nVersion}` : ''}; ${cpus().length} CPUs, load average ${load.toFixed(1)} at start`,
+	);
+	const sandboxes = await startSandboxes(merchantPublicPem, LATENCY_MS);
+	let measured: Measurements | undefined;
+	const scale: RssReport[] = [];
 	try {
 		progress(`bench: measuring (progress on stderr; results on stdout)`);
-		const measured = await measureAll(
-			sandboxes,
-			{
-				schemes: ['http', 'https'],
-				concurrencies: [1, 8],
-				itemsAt: (c) => (c === 1 ? ITEMS_AT_1 : ITEMS),
-				roundsAt: (c) => (c === 1 ? 1 : ROUNDS_AT_8),
-				merchantPrivatePem,
-			},
-			progress,
-		);
-		const signing = signingCost({ ...sandboxes.http, merchantPrivatePem });
-		const rss = await peakRss({ ...sandboxes.https, merchantPrivatePem }, sandboxes.caCertFile);
-		await sandboxes.expectOneEffectEach('https', [...cardsFor('rss-warm', 50), ...cardsFor('rss', RSS_ITEMS)]);
-		await report({
-			smoke: SMOKE,
-			header:
-				`PayLoco bench${SMOKE ? ' (smoke)' : ''}: Cancel Card, ${ITEMS} items per run at concurrency 8 (median of ${ROUNDS_AT_8} rounds), ${ITEMS_AT_1} at concurrency 1; ` +
-				`sandbox latency ${LATENCY_MS} ms in its own process; RSA 2048; HTTPS with a throwaway CA (RSA 2048 server certificate); ` +
-				`Node ${process.version}; HTTP Request node 4.2 in n8n ${measured.n8nVersion}; ${cpus().length} CPUs, load average ${load.toFixed(1)} at start`,
-			measured,
-			signing,
-			rss,
-			chartFile: CHART,
-			chartNote: `${cpus().length} CPUs, load average ${load.toFixed(1)}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
-		});
-		return 0;
+		const peers = new Set<Peer>();
+		if (sections.has('floor')) ['node', 'n8n-floor', 'n8n-floor-signed'].forEach((p) => peers.add(p as Peer));
+		if (sections.has('peers')) ['node', 'http-request-node', 'node-n8n-cli', 'http-request-batching', 'baseline-fresh', 'baseline-keepalive'].forEach((p) => peers.add(p as Peer));
+		if (sections.has('record')) ['node', 'node-without-record'].forEach((p) => peers.add(p as Peer));
+		if (peers.size) {
+			measured = await measureAll(
+				sandboxes,
+				{
+					schemes: ['http', 'https'],
+					concurrencies: sections.has('floor') || sections.has('peers') ? [1, 8] : [8],
+					itemsAt: (c) => (c === 1 ? ITEMS_AT_1 : ITEMS),
+					roundsAt: () => ROUNDS,
+					merchantPrivatePem,
+					peers,
+				},
+				progress,
+			);
+			throughputLines(measured).forEach(out);
+		}
+		if (sections.has('signing')) out(signingLine(signingCost({ ...sandboxes.http, merchantPrivatePem })));
+		if (sections.has('memory')) {
+			progress(`  memory: ${RSS_ITEMS} items over https, node then n8n-floor-signed`);
+			const node = await largeRun(sandboxes, merchantPrivatePem, 'https', 'node', RSS_ITEMS, 'rss');
+			// The floor that signs at send: bodies signed before a 10,000-item run would outlive
+			// PayLoco's 2-minute requestTime window on a slow machine (the sandbox refuses them).
+			const floor = await largeRun(sandboxes, merchantPrivatePem, 'https', 'n8n-floor-signed', RSS_ITEMS, 'rssfloor');
+			memoryLines(node, floor).forEach(out);
+		}
+		if (sections.has('scale')) {
+			for (const items of SCALE) {
+				progress(`  scale: ${items} items over http`);
+				scale.push(await largeRun(sandboxes, merchantPrivatePem, 'http', 'node', items, `scale${items}`));
+			}
+			scaleLines(scale).forEach(out);
+		}
 	} finally {
 		sandboxes.stop();
 	}
+	if (measured) headlineLines(measured).forEach(out);
+	out(`bench took ${((performance.now() - started) / 60_000).toFixed(1)} min (sections ${[...sections].join(',')}; load average ${loadavg()[0].toFixed(1)} at the end)`);
+	const note = `${cpus().length} CPUs, load average ${load.toFixed(1)}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+	await drawChart(chartOf(measured, scale, SMOKE, note), out);
+	return 0;
 }
 
 main().then(
