@@ -184,6 +184,27 @@ describe('two executions of the same work at the same moment', () => {
 		expect(a.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, fault: 'concurrentExecution', code: '30020002' });
 	});
 
+	it('refused, it finds the other\'s "applied" and keeps it too: lost from the row later, the run writes it again at its end', async () => {
+		await run(new ProcessedStore(), cancel({ requestId: 'R-R8' }), ['C-R8']);
+		const store = new Racy();
+		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R8', 'R-R8'])).digest('base64');
+		const row = () => [...store.rows.values()][0];
+		store.before = (call) => {
+			// The other execution's "applied" is there when this one asks ...
+			if (call.kinds.includes('d')) row().push(hash('a'));
+		};
+		store.after = (call) => {
+			// ... and lost just after (a write that read the row before it).
+			if (call.kinds.includes('d')) row().splice(row().indexOf(hash('a')), 1);
+		};
+		const a = await run(store, cancel({ requestId: 'R-R8' }), ['C-R8']);
+		expect(a.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, fault: 'concurrentExecution', probablyAppliedEarlier: true });
+		store.before = store.after = undefined;
+		const rerun = await run(store, cancel({ requestId: 'R-R8' }), ['C-R8']);
+		expect(rerun.items[0].json).toMatchObject({ success: true, appliedEarlier: true });
+		expect(cancelsOf('C-R8')).toHaveLength(2);
+	});
+
 	it('a string that another execution\'s write lost is written again when the run ends', async () => {
 		const store = new Racy();
 		let dropped = false;

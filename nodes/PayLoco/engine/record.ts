@@ -254,8 +254,11 @@ export class RunRecord {
 				// written again when that other execution ends (close), so look once more after a while.
 				const [found] = await Promise.all([this.queue.probe([applied, other, refused]), this.queue.record([sent])]);
 				// "Applied" with "refused" is a concurrent check's leftovers (see read), not an answer.
-				if (found.has(other) || (found.has(applied) && !found.has(refused))) sentBy = 'concurrent';
+				const appliedByOther = found.has(applied) && !found.has(refused);
+				if (found.has(other) || appliedByOther) sentBy = 'concurrent';
 				else if (found.has(sent)) break;
+				// Kept by this run too (and written again at its end): the other's may yet be lost.
+				if (appliedByOther) void this.queue.record([applied]);
 			}
 		}
 		if (!sentBy || error instanceof VoidNotCompleted) {
