@@ -1,3 +1,4 @@
+/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 import type { INodeParameters } from 'n8n-workflow';
 import { createHash } from 'node:crypto';
 
