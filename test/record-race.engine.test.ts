@@ -167,7 +167,7 @@ describe('two executions of the same work at the same moment', () => {
 		expect(verdicts).toEqual([]);
 	});
 
-	it('refused, and nothing found at first (other writes lost it, this run\'s own "sent" too): it asks once more after a while, and finds the other\'s "applied" written again', async () => {
+	it('refused, and this run\'s own "sent" is gone from the row (others rewrote it): it looks once more, and finds the other\'s "applied" written again', async () => {
 		// The other execution: its own record (not seen here), the same mapped ID; it cancels the card.
 		await run(new ProcessedStore(), cancel({ requestId: 'R-R7' }), ['C-R7']);
 		const store = new Racy();

@@ -249,13 +249,14 @@ export class RunRecord {
 			const [sent, applied, other, refused] = [this.key('s', i), this.key('a', i), this.key('d', i), this.key('r', i)];
 			for (let round = 0; round < 2 && !sentBy; round++) {
 				await sleep(Math.min(PROBE_WAIT_MAX_MS, PROBE_WAIT_MS + 2 * this.queue.slowestMs));
-				// Twice: a write of this run (this check, too) can lose the other's "applied" and "d"; the
-				// other writes them again when it ends (close). This run's own "sent" is written again with
-				// the check (kept), as other writes may have lost it too.
+				// This run's own "sent" is written again with the check (it is kept): if it was gone, other
+				// executions wrote the row meanwhile and may have lost the other's strings; those are
+				// written again when that other execution ends (close), so look once more after a while.
 				const [found] = await Promise.all([this.queue.probe([applied, other, refused]), this.queue.record([sent])]);
 				// "Applied" with "refused" is a concurrent check's leftovers (see read), not an answer.
 				const appliedByOther = found.has(applied) && !found.has(refused);
 				if (found.has(other) || appliedByOther) sentBy = 'concurrent';
+				else if (found.has(sent)) break;
 				// Kept by this run too (and written again at its end): the other's may yet be lost.
 				if (appliedByOther) void this.queue.record([applied]);
 			}
