@@ -268,6 +268,8 @@ describe.each([1, 2] as N8nLine[])('PayLoco Trigger in queue mode, n8n %i.x (web
 			].join('\n'),
 		);
 		expect(perNotice.filter((n) => n < 1 || n > 2)).toEqual([]);
+		// Issue #19's "done when": no done card reported as refused. Not met in every run: n8n's store
+		// can lose both the other execution's "applied" and its mark (docs/crashes-reruns-redeliveries.md).
 		expect({
 			refused: outputs.filter(plainRefusal).map((o) => ({ execution: o.execution, verdict: verdict(o), message: o.message })),
 			problems,
