@@ -28,7 +28,9 @@ export type FaultKind =
 	| 'otherRequest'
 	| 'unclear'
 	/** An earlier execution sent the same request and recorded no answer (engine/record.ts). */
-	| 'earlierExecution';
+	| 'earlierExecution'
+	/** Another execution sent the same request at the same moment (engine/record.ts). */
+	| 'concurrentExecution';
 
 /** What PayLoco's answer said, when a fault has one (shown on the item; never trusted as a refusal). */
 export interface FaultAnswer {

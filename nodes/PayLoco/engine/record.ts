@@ -1,3 +1,4 @@
+import { sleep } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { PayLocoOperation } from '../actions/operation';
@@ -15,9 +16,12 @@ import { VoidNotCompleted } from './waitForFinal';
  * The store keeps md5 hashes of strings: it answers "was this string recorded?", nothing more,
  * and checking records the string. So each state is a string of its own, per request:
  * `s|…` sent (written before the request leaves), `a|…` applied, `r|…` definitely refused
- * (written after the answer). A check records what it did not find; the node then removes those
- * strings again. The store reads, changes and writes one row with no lock: every call of a run
- * goes through one queue, and writes are batched.
+ * (written after the answer), `d|…` sent while another execution was sending it too. A check
+ * records what it did not find; the node then removes those strings again. The store reads,
+ * changes and writes one row with no lock: every call of a run goes through one queue, and writes
+ * are batched. Between executions nothing is serialized: two executions of the same work at the
+ * same moment can both send it (under the same ID); beforeSend and settle make the one PayLoco
+ * then refuses find out (docs/crashes-reruns-redeliveries.md).
  */
 
 /** Strings kept per node: about half as many requests (each leaves "sent" and its answer). */
@@ -26,40 +30,74 @@ const MAX_ENTRIES = 20_000;
 const MAX_GENERATIONS = 20;
 const CHECK = { mode: 'entries' as const };
 const KEEP = { mode: 'entries' as const, maxEntries: MAX_ENTRIES };
+/** Before a refusal asks the record again: a floor, and a ceiling for a slow database. */
+const PROBE_WAIT_MS = 25;
+const PROBE_WAIT_MAX_MS = 2000;
 
 /** What the record says about an item before it is sent. */
 export type Earlier = 'applied' | 'sent' | undefined;
 
 type Store = Pick<IExecuteFunctions['helpers'], 'checkProcessedAndRecord' | 'removeProcessed'>;
 
-/** One queue for every write of a run: whatever waits while a write is in flight goes in the next one. */
-class Writer {
-	private queue: string[] = [];
-	private waiters: Array<() => void> = [];
+/**
+ * One queue for every store call of a run, so the run never races itself on the row: whatever
+ * waits while a call is in flight goes in the next one. `record` keeps its strings; `probe` asks
+ * whether strings are there and takes out again those it put in (a check always records).
+ */
+class StoreQueue {
+	private records: string[] = [];
+	private probes: string[] = [];
+	private waiters: Array<(found: Set<string>) => void> = [];
 	private busy: Promise<void> | undefined;
 	failure: string | undefined;
+	/** The longest a call of this run took (a read and a write of the row in n8n's database). */
+	slowestMs = 0;
 
-	constructor(private readonly write: (keys: string[]) => Promise<unknown>) {}
+	constructor(private readonly store: Store) {}
 
-	add(keys: string[]): Promise<void> {
-		if (this.failure) return Promise.resolve();
-		this.queue.push(...keys);
-		const written = new Promise<void>((resolve) => this.waiters.push(resolve));
+	/** Every string this run recorded: close() writes them once more (see there). */
+	readonly written = new Set<string>();
+
+	/** Records the strings; resolves with those that were there already. */
+	record(keys: string[]): Promise<Set<string>> {
+		for (const key of keys) this.written.add(key);
+		return this.enqueue(keys, this.records);
+	}
+
+	/** Resolves with the strings that are there, leaving the record as it was. */
+	probe(keys: string[]): Promise<Set<string>> {
+		return this.enqueue(keys, this.probes);
+	}
+
+	private enqueue(keys: string[], into: string[]): Promise<Set<string>> {
+		if (this.failure) return Promise.resolve(new Set());
+		into.push(...keys);
+		const done = new Promise<Set<string>>((resolve) => this.waiters.push(resolve));
 		this.busy ??= this.drain();
-		return written;
+		return done;
 	}
 
 	private async drain(): Promise<void> {
 		await Promise.resolve();
-		while (this.queue.length > 0) {
-			const keys = this.queue.splice(0);
+		while (this.records.length + this.probes.length > 0) {
+			const records = this.records.splice(0);
+			const probes = this.probes.splice(0);
 			const waiters = this.waiters.splice(0);
+			let found = new Set<string>();
 			try {
-				if (!this.failure) await this.write(keys);
+				if (!this.failure) {
+					const started = Date.now();
+					const seen = await this.store.checkProcessedAndRecord([...records, ...probes], 'node', KEEP);
+					this.slowestMs = Math.max(this.slowestMs, Date.now() - started);
+					found = new Set(seen.processed.map(String));
+					const kept = new Set(records);
+					const taken = seen.new.map(String).filter((key) => !kept.has(key));
+					if (taken.length > 0) await this.store.removeProcessed(taken, 'node', CHECK);
+				}
 			} catch (error) {
 				this.failure = error instanceof Error ? error.message : String(error);
 			}
-			for (const resolve of waiters) resolve();
+			for (const resolve of waiters) resolve(found);
 		}
 		this.busy = undefined;
 	}
@@ -69,9 +107,15 @@ class Writer {
 	}
 }
 
+/** Why an item counts as sent before this execution's request: an earlier execution, or one running now. */
+type SentBy = 'earlier' | 'concurrent';
+
 export class RunRecord {
 	private readonly earlier = new Map<number, Earlier>();
-	private readonly writer: Writer | undefined;
+	private readonly sentBy = new Map<number, SentBy>();
+	/** Items whose "sent" the read found (with any answer): finding it again before sending is no news. */
+	private readonly sentSeen = new Set<number>();
+	private readonly queue: StoreQueue | undefined;
 
 	private constructor(
 		private readonly op: PayLocoOperation,
@@ -80,7 +124,7 @@ export class RunRecord {
 		/** Why there is no record, for the hint; undefined when there is one. */
 		readonly missing: string | undefined,
 	) {
-		this.writer = store ? new Writer(async (keys) => await store.checkProcessedAndRecord(keys, 'node', KEEP)) : undefined;
+		this.queue = store ? new StoreQueue(store) : undefined;
 	}
 
 	/**
@@ -100,16 +144,23 @@ export class RunRecord {
 			return new RunRecord(op, bodies, undefined, 'this n8n gives nodes no deduplication store (helpers.checkProcessedAndRecord)');
 		}
 		const store = helpers as Store;
-		const record = new RunRecord(op, bodies, store, undefined);
-		try {
-			await record.read(generated, generate);
-			return record;
-		} catch (error) {
-			return new RunRecord(op, bodies, undefined, `n8n's deduplication store failed: ${error instanceof Error ? error.message : String(error)}`);
+		let failure: unknown;
+		// Twice: a node's first executions create its row in the store, and two at the same moment
+		// both insert it; one insert fails on the row's key. The row is there then.
+		for (let attempt = 0; attempt < 2; attempt++) {
+			for (const [i, key] of generated) (bodies[i] as IDataObject)[op.idField] = generate(key, 0);
+			const record = new RunRecord(op, bodies, store, undefined);
+			try {
+				await record.read(generated, generate);
+				return record;
+			} catch (error) {
+				failure = error;
+			}
 		}
+		return new RunRecord(op, bodies, undefined, `n8n's deduplication store failed: ${failure instanceof Error ? failure.message : String(failure)}`);
 	}
 
-	private key(kind: 's' | 'a' | 'r', i: number): string {
+	private key(kind: 's' | 'a' | 'r' | 'd', i: number): string {
 		const body = this.bodies[i] as IDataObject;
 		const op = this.op;
 		return JSON.stringify([kind, `${op.resource}/${op.value}`, String(body[op.workKey as string]), String(body[op.idField as string])]);
@@ -128,6 +179,8 @@ export class RunRecord {
 			const next: number[] = [];
 			for (const i of pending) {
 				const [applied, sent, refused] = (['a', 's', 'r'] as const).map((kind) => found.has(this.key(kind, i)));
+				if (sent) this.sentSeen.add(i);
+				else this.sentSeen.delete(i);
 				// "Applied" and "refused" together is never what one request left: it is what a concurrent
 				// execution's write does when it puts back strings another check had just taken out again.
 				// So neither counts: the item is sent again under its ID, and a refusal is then outcome unknown.
@@ -153,42 +206,81 @@ export class RunRecord {
 		return this.earlier.get(i);
 	}
 
-	/** Recorded before the request leaves, so a crash after it is seen by the next execution. */
+	/**
+	 * Recorded before the request leaves, so a crash after it is seen by the next execution. When
+	 * "sent" is there already though the read found none, another execution is sending this work
+	 * under this ID right now (the same alert delivered to two processes). Then this one also
+	 * records "d" before sending: should PayLoco refuse the other's request because of this one,
+	 * the other finds "d" (see settle) and knows its refusal is not the card's truth.
+	 */
 	async beforeSend(i: number): Promise<void> {
-		await this.writer?.add([this.key('s', i)]);
+		if (!this.queue) return;
+		const sent = this.key('s', i);
+		if (!(await this.queue.record([sent])).has(sent) || this.sentSeen.has(i)) return;
+		this.earlier.set(i, 'sent');
+		this.sentBy.set(i, 'concurrent');
+		await this.queue.record([this.key('d', i)]);
 	}
 
 	/**
-	 * Records the answer and says what to report. A refusal of a request an earlier execution
-	 * sent with an unknown outcome is not a refusal: that earlier request may have been applied.
+	 * Records the answer and says what to report. A refusal of a request that another execution
+	 * sent under the same ID (an earlier one whose answer was lost, or one running at the same
+	 * moment) is not a refusal: that other request may have been applied.
 	 */
-	settle(i: number, outcome: IDataObject | undefined, error: unknown, history: AttemptResult[]): { error: unknown; extra: IDataObject } {
-		if (!this.writer) return { error, extra: {} };
-		const sentEarlier = this.earlier.get(i) === 'sent';
-		const extra: IDataObject = sentEarlier ? { sentEarlier: true } : {};
+	async settle(i: number, outcome: IDataObject | undefined, error: unknown, history: AttemptResult[]): Promise<{ error: unknown; extra: IDataObject }> {
+		if (!this.queue) return { error, extra: {} };
+		let sentBy = this.earlier.get(i) === 'sent' ? (this.sentBy.get(i) ?? 'earlier') : undefined;
+		const extra: IDataObject = sentBy ? { sentEarlier: true } : {};
 		if (!error) {
 			// PENDING is not recorded as applied: it may still fail, so a rerun asks again under the same ID.
-			if (String(outcome?.status ?? '') === 'SUCCESS') void this.writer.add([this.key('a', i)]);
+			if (String(outcome?.status ?? '') === 'SUCCESS') void this.queue.record([this.key('a', i)]);
 			return { error, extra };
 		}
 		// A Transaction Query's FAILED or CLOSED is the order's own final status, whoever sent it.
 		const definite = error instanceof Refusal || error instanceof VoidNotCompleted || (error instanceof Fault && !error.details.outcomeUnknown);
 		if (!definite) return { error, extra };
-		if (!sentEarlier || error instanceof VoidNotCompleted) {
-			void this.writer.add([this.key('r', i)]);
+		if (!sentBy && !(error instanceof VoidNotCompleted)) {
+			// No other sender was seen before sending. Ask once more: an execution that started at the
+			// same moment and wrote "sent" at the same moment as this one (the store has no lock, so
+			// neither saw the other's) leaves "applied" once PayLoco applied its request, or "d".
+			// Its "applied" is written as this refusal comes back: wait for that write first (as long
+			// as two of this run's calls took), else this check reads the row before it and then
+			// writes the row back without it.
+			const [sent, applied, other, refused] = [this.key('s', i), this.key('a', i), this.key('d', i), this.key('r', i)];
+			for (let round = 0; round < 2 && !sentBy; round++) {
+				await sleep(Math.min(PROBE_WAIT_MAX_MS, PROBE_WAIT_MS + 2 * this.queue.slowestMs));
+				// This run's own "sent" is written again with the check (it is kept): if it was gone, other
+				// executions wrote the row meanwhile and may have lost the other's strings; those are
+				// written again when that other execution ends (close), so look once more after a while.
+				const [found] = await Promise.all([this.queue.probe([applied, other, refused]), this.queue.record([sent])]);
+				// "Applied" with "refused" is a concurrent check's leftovers (see read), not an answer.
+				const appliedByOther = found.has(applied) && !found.has(refused);
+				if (found.has(other) || appliedByOther) sentBy = 'concurrent';
+				else if (found.has(sent)) break;
+				// Kept by this run too (and written again at its end): the other's may yet be lost.
+				if (appliedByOther) void this.queue.record([applied]);
+			}
+		}
+		if (!sentBy || error instanceof VoidNotCompleted) {
+			void this.queue.record([this.key('r', i)]);
 			return { error, extra };
 		}
-		const earlier = new Fault('earlierExecution', 'an earlier execution sent this request under the same ID and recorded no answer (it stopped, crashed or timed out)', {
-			retryable: false,
-			outcomeUnknown: true,
-		});
-		return { error: new UnknownAfterRetry(earlier, error as Refusal | Fault, history), extra: { ...extra, probablyAppliedEarlier: true } };
+		const why =
+			sentBy === 'concurrent'
+				? 'another execution of this node sent this request under the same ID at the same moment (the same alert or notification delivered twice at once)'
+				: 'an earlier execution sent this request under the same ID and recorded no answer (it stopped, crashed or timed out)';
+		const other = new Fault(sentBy === 'concurrent' ? 'concurrentExecution' : 'earlierExecution', why, { retryable: false, outcomeUnknown: true });
+		return { error: new UnknownAfterRetry(other, error as Refusal | Fault, history), extra: { ...extra, sentEarlier: true, probablyAppliedEarlier: true } };
 	}
 
 	/** Waits for every write; says, as a hint, when there is no record or it could not be written. */
 	async close(fns: IExecuteFunctions): Promise<void> {
-		await this.writer?.idle();
-		const problem = this.missing ?? (this.writer?.failure ? `writing it failed: ${this.writer.failure}` : undefined);
+		await this.queue?.idle();
+		// Once more, all in one call: a write of another execution that read the row before one of
+		// this run's writes and wrote it back after has lost that string (the store has no lock).
+		if (this.queue && this.queue.written.size > 0) await this.queue.record([...this.queue.written]);
+		await this.queue?.idle();
+		const problem = this.missing ?? (this.queue?.failure ? `writing it failed: ${this.queue.failure}` : undefined);
 		if (!problem || !this.op.changesState) return;
 		fns.addExecutionHints?.({
 			message: `The node keeps no record across executions here (${problem}). Generated Request IDs are still the same on a rerun, but a rerun cannot tell which items were applied before: it sends them again under the same ID.`,

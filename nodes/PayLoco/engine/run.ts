@@ -77,8 +77,8 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 	const slots = new Slots(options.concurrency);
 	const followUps: Array<Promise<void>> = [];
 	const stopped = () => firstFailure !== undefined;
-	const record = (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, final: FinalResult, history: AttemptResult[]) => {
-		const settled = runRecord.settle(i, final.outcome, final.error, history);
+	const record = async (i: number, body: IDataObject, clock: ItemClock, attempts: number, story: IDataObject, final: FinalResult, history: AttemptResult[]) => {
+		const settled = await runRecord.settle(i, final.outcome, final.error, history);
 		const end: FinalResult = { ...final, error: settled.error, extra: { ...final.extra, ...settled.extra } };
 		if (!end.error) {
 			sent.push(sentSuccess(op, i, body, end.outcome as IDataObject));
@@ -112,10 +112,10 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 				// Wait for Final Status: followed outside this worker, so later items are sent meanwhile.
 				const query = (q: IDataObject) => callWithRetries(fns, queryTransaction, q, pollOptions(options), platformKey, { clock, slots });
 				const follow = followToFinal(body, outcome as IDataObject, options.maxWaitMs, query, stopped);
-				followUps.push(follow.then((end) => record(i, body, clock, attempts, story, end, history)));
+				followUps.push(follow.then(async (end) => await record(i, body, clock, attempts, story, end, history)));
 				return;
 			}
-			record(i, body, clock, attempts, story, { outcome, error, extra: {} }, history);
+			await record(i, body, clock, attempts, story, { outcome, error, extra: {} }, history);
 		},
 		stopped,
 	);
