@@ -6,7 +6,7 @@
  *   checks    build, typecheck, lint, scan, npm pack, then the quick tier (jest, no n8n)
  *             -- these two run at the same time; the n8n suites need both --
  *   e2e       jest: every end-to-end suite except queue mode, and the benchmark smoke run
- *   queue     jest --runInBand: the queue-mode suites, alone (see jest.config.js)
+ *   queue     jest: the queue-mode suites, after the rest (see jest.config.js), the two side by side
  *
  * The first failure stops the run (the install too) with that step's exit code. Every jest run
  * writes its rows to .cache/test-run/, so the last one ends the output with the per-suite table
@@ -137,7 +137,7 @@ const buildAndTypecheck = together([
 	() => step('build', NPM, ['run', '--silent', 'build'], { held: true }),
 	() => step('typecheck', NPM, ['run', '--silent', 'typecheck'], { held: true }),
 ]);
-// --queue-beside: the queue-mode run (one jest worker) beside the end-to-end run (two) instead of
+// --queue-beside: the queue-mode run beside the end-to-end run instead of
 // after it. Off by default: measured at load 9-14 on this 2-core machine, the editor suite (Chromium)
 // then timed out loading n8n's pages (15 s); the two queue suites side by side passed.
 const QUEUE_BESIDE = process.argv.includes('--queue-beside');
@@ -156,7 +156,9 @@ const checks = [
 ];
 
 const endToEnd = jest('end-to-end', ['/test/e2e/', '/test/bench\\.smoke', '--testPathIgnorePatterns', '/test/e2e/queue']);
-const queueMode = jest('queue mode', ['--runInBand', '/test/e2e/queue']);
+// The queue-mode suites side by side (two jest workers): measured at load 9-18, queue.e2e and
+// queue-trigger.e2e passed together, beside three other n8n suites running too.
+const queueMode = jest('queue mode', ['/test/e2e/queue']);
 
 /** The table and the "jest:" line of every jest run of this command, as the very last output. */
 function finalReport() {
