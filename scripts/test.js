@@ -171,9 +171,12 @@ async function main() {
 	fs.mkdirSync(path.join(ROOT, '.cache'), { recursive: true });
 	fs.rmSync(RUN_DIR, { recursive: true, force: true });
 	if (process.argv.includes('--quick')) {
-		// npm run test:quick: no install, no lint or scan, no n8n.
+		// npm run test:quick: no install, no lint or scan, no n8n; the quick tier's table ends it.
 		fail(await chain([buildAndTypecheck, quickTier]));
-	} else if (process.argv.includes('--sequential')) {
+		process.exitCode = failed;
+		return;
+	}
+	if (process.argv.includes('--sequential')) {
 		fail(await chain([install, ...checks]));
 	} else {
 		// Both start now; the first failure of either stops the other.
