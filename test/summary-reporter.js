@@ -8,8 +8,8 @@
 // line per `n8n <command>` it spawns, appended to the file named in PAYLOCO_N8N_SPAWN_LOG, which
 // this reporter sets before jest starts its workers (they inherit it).
 //
-// `npm test` runs jest twice (the queue-mode suites alone, after the rest) with PAYLOCO_TEST_RUN
-// naming one folder for both: each run leaves its rows there, and each prints the table and the
+// `npm test` (scripts/test.js) runs jest three times (the quick tier, the end-to-end suites, the
+// queue-mode suites alone) with PAYLOCO_TEST_RUN naming one folder for all: each run leaves its rows there, and each prints the table and the
 // totals of every run in that folder so far, so the last lines cover the whole test command.
 // Without PAYLOCO_TEST_RUN a run uses a temporary folder of its own.
 const fs = require('fs');
@@ -84,9 +84,16 @@ function report(dir, rootDir) {
 	for (const [file, count] of unknown) lines.push(`${`(${file})`.padEnd(width)}  ${'-'.padStart(7)}  ${String(count).padStart(5)}`);
 	processes += unknown.reduce((sum, [, count]) => sum + count, 0);
 	const elapsed = runs.map((r) => (r.ms / 1000).toFixed(1)).join(' s + ');
-	lines.push(`${`${suites.length} test files, ${runs.length} jest run(s) of ${elapsed} s`.padEnd(width)}  ${' '.repeat(7)}  ${String(processes).padStart(5)}`);
+	// scripts/test.js (npm test, npm run test:quick) says when it started: the command's wall time
+	// so far, the steps before jest included.
+	const started = Number(process.env.PAYLOCO_TEST_STARTED);
+	const whole = started ? `; ${process.env.PAYLOCO_TEST_COMMAND || 'the command'} ${((Date.now() - started) / 1000).toFixed(1)} s in all` : '';
+	lines.push(`${`${suites.length} test files, ${runs.length} jest run(s) of ${elapsed} s${whole}`.padEnd(width)}  ${' '.repeat(7)}  ${String(processes).padStart(5)}`);
 	const total = (k) => runs.reduce((sum, r) => sum + r[k], 0);
 	return `\n${lines.join('\n')}\n\njest: ${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped\n`;
 }
 
 module.exports = SummaryReporter;
+// scripts/test.js prints the whole command's table once more at its very end, after jest runs that
+// ran side by side (whichever of them exits last may not have seen the other's rows).
+module.exports.report = report;

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export type N8nLine = 1 | 2;
@@ -12,6 +13,9 @@ export type N8nLine = 1 | 2;
 // The repository root, also when this file runs compiled under .cache/ (npm start, benchmarks).
 const REPO = path.resolve(__dirname, '..', '..').replace(/[\\/]\.cache[\\/][^\\/]+$/, '');
 const CACHE = path.resolve(REPO, process.env.PAYLOCO_E2E_CACHE || '.cache');
+
+/** Node's module compile cache for the n8n 2.x processes (outside every user folder: no test scans it). */
+const COMPILE_CACHE = path.join(os.tmpdir(), 'payloco-e2e-node-compile-cache');
 
 /** Fixed key so that credentials stored by one command can be read by the next. */
 export const ENCRYPTION_KEY = 'payloco-e2e-encryption-key-not-secret';
@@ -68,8 +72,14 @@ export function runtime(line: N8nLine): N8nRuntime {
 		...(line === 1
 			? // isolated-vm 6 (n8n 1.x's expression sandbox) cannot be built on Node 20.
 				{ N8N_EXPRESSION_ENGINE: 'legacy' }
-			: // 2.x's MCP registry module fetches a server list from the internet on start.
-				{ N8N_DISABLED_MODULES: 'mcp-registry' }),
+			: {
+					// 2.x's MCP registry module fetches a server list from the internet on start.
+					N8N_DISABLED_MODULES: 'mcp-registry',
+					// Node 24 keeps the V8 code it compiled for n8n's modules on disk and reuses it in the
+					// next process: each n8n 2.x command then boots on less CPU. Only a cache (Node checks
+					// every entry against its source); Node 20 (n8n 1.x) has none.
+					NODE_COMPILE_CACHE: COMPILE_CACHE,
+				}),
 		...extra,
 	});
 	return { line, version, nodeBin, n8nBin, modules, env };

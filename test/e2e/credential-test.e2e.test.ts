@@ -22,12 +22,10 @@ import { startSandbox } from '../../sandbox/server';
 import type { Sandbox } from '../../sandbox/server';
 import { N8nHome, packPackage } from '../../e2e/harness/n8n';
 import type { N8nLine, N8nServer } from '../../e2e/harness/n8n';
+import { RestSession } from '../../e2e/harness/rest';
 import { rsaKeyPair } from '../helpers/keys';
 import { opensslFingerprint } from '../helpers/openssl';
 import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
-
-const OWNER = { email: 'owner@payloco.example', firstName: 'Pat', lastName: 'Loco', password: 'PayLoco-e2e-1' };
-const BROWSER_ID = 'payloco-credential-test-e2e';
 
 const merchant = rsaKeyPair();
 const stranger = rsaKeyPair(2048, true);
@@ -51,24 +49,16 @@ afterAll(async () => {
 	if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A signed-in session on one n8n server, speaking the editor's REST API. */
+/** The owner's session on one n8n server (RestSession: the editor's REST API), plus what the editor does. */
 class Session {
-	private cookie = '';
+	private constructor(private readonly rest: RestSession) {}
 
-	constructor(private readonly server: N8nServer) {}
+	static async asOwner(server: N8nServer): Promise<Session> {
+		return new Session(await RestSession.asOwner(server));
+	}
 
-	async call<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
-		const response = await fetch(`${this.server.url}${route}`, {
-			method,
-			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, cookie: this.cookie },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
-		if (setCookie) this.cookie = setCookie.split(';')[0];
-		const text = await response.text();
-		if (!response.ok) throw new Error(`${method} ${route}: HTTP ${response.status} ${text.slice(0, 300)}`);
-		const json = JSON.parse(text) as { data?: T };
-		return (json.data ?? json) as T;
+	call<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
+		return this.rest.call<T>(method, route, body);
 	}
 
 	/** For files n8n writes in the background: retried for up to 30 s. */
@@ -102,8 +92,7 @@ describe.each([1, 2] as N8nLine[])("the PayLoco API credential's Test button in 
 		home = await N8nHome.create(line, { packageTgz: tgz });
 		// With the editor on, as operators run n8n: only then does n8n serve its settings and type files.
 		server = await home.start({ env: { N8N_DISABLE_UI: 'false' } });
-		session = new Session(server);
-		await session.call('POST', '/rest/owner/setup', OWNER);
+		session = await Session.asOwner(server);
 	}, 240_000);
 
 	afterAll(async () => {

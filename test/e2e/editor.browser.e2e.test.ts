@@ -275,9 +275,8 @@ beforeAll(async () => {
 			data: sandboxCredentials(sandbox, merchant, { merchantId: '2023010558663764' }),
 		},
 	]);
-	await home.importWorkflow(runWorkflow);
-	await home.importWorkflow(previewWorkflow);
-	await home.importWorkflow(waitWorkflow);
+	// One import command for the three (each CLI command boots a whole n8n).
+	await home.importWorkflow([runWorkflow, previewWorkflow, waitWorkflow]);
 	// The harness turns the UI off by default; this test is about the UI.
 	server = await home.start({ env: { N8N_DISABLE_UI: 'false' } });
 

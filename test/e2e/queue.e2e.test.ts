@@ -26,6 +26,7 @@ import { isDone } from '../../e2e/harness/database';
 import { outputOf, packPackage, storedRun } from '../../e2e/harness/n8n';
 import type { N8nExecution, N8nLine } from '../../e2e/harness/n8n';
 import { sleep } from '../../e2e/harness/process';
+import { RestSession } from '../../e2e/harness/rest';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
 import { nodeBuilder } from './workflow';
@@ -77,24 +78,6 @@ function requestIdsByCard(sandbox: Sandbox, cards: Set<string>): Map<string, str
 	return seen;
 }
 
-/** The editor's REST API on the main process, signed in by cookie (owner setup signs in). */
-class RestSession {
-	private cookie = '';
-	constructor(private readonly url: string) {}
-	async call(method: string, route: string, body?: unknown): Promise<unknown> {
-		const response = await fetch(`${this.url}${route}`, {
-			method,
-			headers: { 'content-type': 'application/json', 'browser-id': 'payloco-queue-e2e', cookie: this.cookie },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
-		if (setCookie) this.cookie = setCookie.split(';')[0];
-		const text = await response.text();
-		if (!response.ok) throw new Error(`${method} ${route}: HTTP ${response.status} ${text.slice(0, 300)}`);
-		return JSON.parse(text);
-	}
-}
-
 const cancellations = (sandbox: Sandbox, cards: Set<string>) => sandbox.effects.filter((e) => e.kind === 'cardCancelled' && cards.has(e.id));
 
 function expectAllSignedOk(records: RequestRecord[]) {
@@ -125,6 +108,7 @@ afterAll(async () => {
 
 describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 workers on Postgres and Redis', (line) => {
 	let cluster: QueueCluster;
+	let rest: RestSession;
 	const bigCards = Array.from({ length: BIG }, (_, i) => `Q${line}BIG${String(i).padStart(4, '0')}`);
 	const killCards = Array.from({ length: KILLED }, (_, i) => `Q${line}KILL${String(i).padStart(3, '0')}`);
 	const big = batchWorkflow(`plQueueBig${line}`, `payloco-big-${line}`, bigCards, 'plQueueFast');
@@ -147,11 +131,12 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 			credential('plQueueFast', sandbox),
 			credential('plQueueSlow', slowSandbox),
 		]);
-		for (const wf of [example, big, kill]) {
-			await cluster.main.importWorkflow(wf);
-			await cluster.main.activateWorkflow(wf.id);
-		}
+		// One import for the three, and activation on the running main over n8n's REST API (as the
+		// editor's toggle does): a CLI command per workflow would boot a whole n8n each time.
+		await cluster.main.importWorkflow([example, big, kill]);
 		await cluster.start();
+		rest = await RestSession.asOwner(cluster.mainServer!);
+		await rest.activate(cluster.main, [example.id, big.id, kill.id]);
 	}, 420_000);
 
 	afterAll(async () => {
@@ -287,9 +272,7 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 		// 2.x gave the execution up: press n8n's own Retry, as an operator would. 1.x re-ran it already.
 		let finished = storedRun(stored);
 		if (line === 2) {
-			const session = new RestSession(cluster.mainUrl);
-			await session.call('POST', '/rest/owner/setup', { email: 'owner@payloco.example', firstName: 'Pat', lastName: 'Loco', password: 'PayLoco-e2e-1' });
-			await session.call('POST', `/rest/executions/${running.id}/retry`, { loadWorkflow: false });
+			await rest.call('POST', `/rest/executions/${running.id}/retry`, { loadWorkflow: false });
 			deadline = Date.now() + 240_000;
 			let retried: N8nExecution | undefined;
 			while (!retried && Date.now() < deadline) {

@@ -1,10 +1,12 @@
 /**
  * Proves the real-n8n harness on both lines with n8n's built-in nodes only:
- * `n8n execute` of a Manual Trigger workflow, and a webhook served by `n8n start`.
+ * `n8n execute` of a Manual Trigger workflow, and a webhook served by `n8n start` (activated
+ * through n8n's REST API, as node.e2e does).
  * Needs `node scripts/install-n8n.js all` first.
  */
 import { N8nHome, outputOf } from '../../e2e/harness/n8n';
 import type { N8nLine } from '../../e2e/harness/n8n';
+import { RestSession } from '../../e2e/harness/rest';
 
 const MANUAL_ID = 'smokeManualWf01';
 const HOOK_ID = 'smokeWebhookWf1';
@@ -82,14 +84,15 @@ describe.each([1, 2] as N8nLine[])('real n8n %i.x runtime', (line) => {
 
 	beforeAll(async () => {
 		home = await N8nHome.create(line);
-	}, 60_000);
+		// Both workflows in one import: every CLI command boots a whole n8n.
+		await home.importWorkflow([manualWorkflow, hookWorkflow]);
+	}, 120_000);
 
 	afterAll(async () => {
 		await home?.dispose();
 	}, 60_000);
 
 	test('imports and executes a Manual Trigger workflow', async () => {
-		await home.importWorkflow(manualWorkflow);
 		const result = await home.execute(MANUAL_ID);
 
 		expect(result.exitCode).toBe(0);
@@ -98,10 +101,10 @@ describe.each([1, 2] as N8nLine[])('real n8n %i.x runtime', (line) => {
 	}, 120_000);
 
 	test('serves an active webhook workflow and stores exactly one execution', async () => {
-		await home.importWorkflow(hookWorkflow);
-		await home.activateWorkflow(HOOK_ID);
 		const server = await home.start();
 		try {
+			// Activated on the running server, as the editor's toggle does (no CLI command).
+			await (await RestSession.asOwner(server)).activate(home, [HOOK_ID]);
 			const res = await fetch(`${server.url}/webhook/smoke-hook`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },

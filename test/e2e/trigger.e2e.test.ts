@@ -1,8 +1,9 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * The PayLoco Trigger in a real n8n (1.x and 2.x), installed from this repo's `npm pack` output as a
- * user would install it. One n8n start per line; the sandbox sends notifications over HTTP and n8n's
- * own execution list is the judge of what started.
+ * user would install it. One n8n start per line (the workflow activated through n8n's REST API);
+ * the sandbox sends notifications over HTTP and n8n's own execution list is the judge of what
+ * started.
  *
  * Needs `npm run build` (dist/ is what gets packed) and `node scripts/install-n8n.js all`.
  */
@@ -17,6 +18,7 @@ import { rsaKeyPair } from '../helpers/keys';
 import { opensslVerify } from '../helpers/openssl';
 import { N8nHome, packPackage } from '../../e2e/harness/n8n';
 import type { N8nLine, N8nServer } from '../../e2e/harness/n8n';
+import { RestSession } from '../../e2e/harness/rest';
 
 const ACK = '{"code":"00000000","message":"Success"}';
 const REJECTION = '{"message":"Signature verification failed"}';
@@ -115,8 +117,9 @@ describe.each([1, 2] as N8nLine[])('PayLoco Trigger in real n8n %i.x', (line) =>
 			{ id: 'payLocoSecret01', name: 'PayLoco webhook secret', type: 'payLocoWebhookSecretApi', data: { secret: SECRET } },
 		]);
 		await home.importWorkflow(workflow);
-		await home.activateWorkflow(WORKFLOW_ID);
 		server = await home.start();
+		// Activated on the running server, as the editor's toggle does: a CLI command would boot n8n once more.
+		await (await RestSession.asOwner(server)).activate(home, [WORKFLOW_ID]);
 	}, 240_000);
 
 	afterAll(async () => {
