@@ -6,7 +6,7 @@ import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
 import { ProcessedStore } from '../e2e/harness/engine';
 import { rsaKeyPair } from './helpers/keys';
-import { runPayLoco, sentBody, STRICT } from './helpers/payloco';
+import { executionsOf, sentBody, STRICT } from './helpers/payloco';
 
 /**
  * Two executions of the same work at the same moment (issue #19, item 4: the same alert or
@@ -25,15 +25,7 @@ afterAll(async () => sandbox.close());
 beforeEach(() => sandbox.reset());
 
 const cancel = (extra: INodeParameters = {}): INodeParameters => ({ resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', ...extra });
-let executions = 0;
-const run = (store: ProcessedStore | false, parameters: INodeParameters, cards: string[], extra: Record<string, unknown> = {}) =>
-	runPayLoco(sandbox, merchant, parameters, cards.map((card) => ({ card })), {
-		executionId: `exec-${++executions}`,
-		continueOnFail: true,
-		processedStore: store,
-		...extra,
-	});
-const cancelsOf = (card: string) => sandbox.requests.filter((r) => sentBody(r).cardId === card);
+const { run, cancelsOf } = executionsOf(() => sandbox, merchant);
 
 describe('two executions of the same work at the same moment', () => {
 	interface Call {

@@ -4,7 +4,7 @@ import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
 import { ProcessedStore } from '../e2e/harness/engine';
 import { rsaKeyPair } from './helpers/keys';
-import { runPayLoco, sentBody, STRICT, verifiedByOpenssl } from './helpers/payloco';
+import { executionsOf, sentBody, STRICT, verifiedByOpenssl } from './helpers/payloco';
 
 /**
  * The node's record across executions (issue #19, item 2), inside n8n-core's WorkflowExecute with
@@ -23,15 +23,7 @@ beforeEach(() => sandbox.reset());
 
 const cancel = (extra: INodeParameters = {}): INodeParameters => ({ resource: 'card', operation: 'cancel', cardId: '={{ $json.card }}', ...extra });
 const NODE_ID = '0f5532f9-36ba-4bef-86c7-30d607400b15';
-let executions = 0;
-const run = (store: ProcessedStore | false, parameters: INodeParameters, cards: string[], extra: Record<string, unknown> = {}) =>
-	runPayLoco(sandbox, merchant, parameters, cards.map((card) => ({ card })), {
-		executionId: `exec-${++executions}`,
-		continueOnFail: true,
-		processedStore: store,
-		...extra,
-	});
-const cancelsOf = (card: string) => sandbox.requests.filter((r) => sentBody(r).cardId === card);
+const { run, cancelsOf } = executionsOf(() => sandbox, merchant);
 
 describe('a rerun in a new execution', () => {
 	it('does not send what the record says was applied: it comes out as applied earlier', async () => {

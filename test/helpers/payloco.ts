@@ -1,9 +1,10 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
+import type { INodeParameters } from 'n8n-workflow';
 import { resolve } from 'node:path';
 
 import type { Sandbox } from '../../sandbox/server';
 import { runNode } from '../../e2e/harness/engine';
-import type { RunNodeOptions } from '../../e2e/harness/engine';
+import type { ProcessedStore, RunNodeOptions } from '../../e2e/harness/engine';
 import type { TestKeyPair } from './keys';
 import { opensslVerify } from './openssl';
 
@@ -61,4 +62,23 @@ export function sentBody(record: { rawBody: Buffer }): Record<string, unknown> {
 /** openssl's verdict on the signature header over the exact bytes the sandbox received. */
 export function verifiedByOpenssl(record: { rawBody: Buffer; headers: Record<string, unknown> }, merchant: TestKeyPair): boolean {
 	return opensslVerify(merchant.publicPem, record.rawBody, String(record.headers.signature ?? ''));
+}
+
+/**
+ * The record tests' runs (issue #19): each call is a new execution of the node with Continue On
+ * Fail, one item per card; runs given the same store share it, as executions share n8n's database.
+ * `sandbox` is read at call time (the tests start it in beforeAll).
+ */
+export function executionsOf(sandbox: () => Sandbox, merchant: TestKeyPair) {
+	let executions = 0;
+	return {
+		run: (store: ProcessedStore | false, parameters: INodeParameters, cards: string[], extra: Omit<Partial<RunNodeOptions>, 'credentials'> = {}) =>
+			runPayLoco(sandbox(), merchant, parameters, cards.map((card) => ({ card })), {
+				executionId: `exec-${++executions}`,
+				continueOnFail: true,
+				processedStore: store,
+				...extra,
+			}),
+		cancelsOf: (card: string) => sandbox().requests.filter((r) => sentBody(r).cardId === card),
+	};
 }
