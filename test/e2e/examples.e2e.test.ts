@@ -28,15 +28,10 @@ import { sandboxCredentials, sentBody, STRICT, verifiedByOpenssl } from '../help
 import { N8nHome, packPackage } from '../../e2e/harness/n8n';
 import type { N8nLine } from '../../e2e/harness/n8n';
 import type { N8nServer } from '../../e2e/harness/server';
+import { chargeback, EXAMPLE_CREDENTIAL, HOOK_CREDENTIAL, HOOK_HEADER, voidExample } from './examples';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const HOOK_CREDENTIAL = { id: 'payLocoExampleHook', name: 'PayLoco example webhook key' };
-const HOOK_HEADER = 'X-PayLoco-Webhook-Key';
 const HOOK_KEY = randomBytes(24).toString('base64url');
-const CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
-
-const chargeback = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'chargeback-alert-cancel-card.json'), 'utf8'));
-const voidExample = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'order-cancelled-void-preauth.json'), 'utf8'));
+const CREDENTIAL = EXAMPLE_CREDENTIAL;
 
 const merchant = rsaKeyPair();
 let sandbox: Sandbox;

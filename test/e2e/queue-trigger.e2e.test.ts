@@ -22,7 +22,8 @@ import { sleep } from '../../e2e/harness/process';
 import { RestSession } from '../../e2e/harness/rest';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials } from '../helpers/payloco';
-import { actionOutputs, atGateway, chargeback, EXAMPLE_CREDENTIAL, HOOK_CREDENTIAL, HOOK_HEADER, plainRefusal, postJson, triggerCancel, verdict, voidExample } from './twin-race';
+import { chargeback, EXAMPLE_CREDENTIAL, HOOK_CREDENTIAL, HOOK_HEADER, voidExample } from './examples';
+import { actionOutputs, atGateway, plainRefusal, postJson, triggerCancel, verdict } from './twin-race';
 import type { Answer } from './twin-race';
 
 const ACK = { status: 200, body: '{"code":"00000000","message":"Success"}' };

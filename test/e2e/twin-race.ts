@@ -1,26 +1,14 @@
-/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 /**
  * For queue-trigger.e2e: the example workflows (examples/, as shipped) and a PayLoco Trigger ->
  * Cancel Card workflow, fed the same alert / order message / notification by two n8n processes
  * at the same moment, and what to read back: the node's output items of every execution and the
  * sandbox's requests and effects per card or pre-authorization.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 import { storedRun } from '../../e2e/harness/n8n';
 import type { N8nExecution } from '../../e2e/harness/n8n';
 import type { Sandbox } from '../../sandbox/server';
 import { sentBody } from '../helpers/payloco';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const example = (file: string) => JSON.parse(fs.readFileSync(path.join(REPO, 'examples', file), 'utf8'));
-
-export const chargeback = example('chargeback-alert-cancel-card.json');
-export const voidExample = example('order-cancelled-void-preauth.json');
-export const HOOK_CREDENTIAL = { id: 'payLocoExampleHook', name: 'PayLoco example webhook key' };
-export const HOOK_HEADER = 'X-PayLoco-Webhook-Key';
-export const EXAMPLE_CREDENTIAL = { id: 'payLocoSandbox', name: 'PayLoco Sandbox' };
 /** The nodes of the workflows here that change a card or a pre-authorization. */
 export const ACTION_NODES = ['Cancel Card', 'Void Pre-Authorization'];
 
