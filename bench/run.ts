@@ -10,6 +10,8 @@
  * - signing: the signing path's CPU next to a bare crypto.sign;
  * - memory: peak RSS of a 10,000-item HTTPS run, the node's and the floor's (n8n-floor-signed);
  * - scale: the node at 1,000, 10,000 and 50,000 items over HTTP, concurrency 8.
+ * `BENCH_ROUNDS=7 npm run bench -- --only record`: 7 rounds instead of 3
+ *   (the median of more rounds, for a ratio near its target).
  * Throughput: Cancel Card against the sandbox (own process, 20 ms latency), over plain HTTP and
  * HTTPS (throwaway CA, trusted through NODE_EXTRA_CA_CERTS), at concurrency 1 and 8; every peer
  * timed by its own execution time in n8n's run data, the baselines by wall time.
@@ -46,7 +48,8 @@ const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke'
 const LATENCY_MS = 20;
 const ITEMS = SMOKE ? 20 : 1000;
 const ITEMS_AT_1 = SMOKE ? 10 : 300;
-const ROUNDS = SMOKE ? 1 : 3;
+/** BENCH_ROUNDS: more rounds where a ratio is close to its target (each round is one run of every peer). */
+const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS) || 3;
 const RSS_ITEMS = SMOKE ? 200 : 10_000;
 const SCALE = SMOKE ? [20, 50, 100] : [1000, 10_000, 50_000];
 const SIGN_ITERATIONS = SMOKE ? 50 : 4000;

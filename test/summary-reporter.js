@@ -34,6 +34,12 @@ class SummaryReporter {
 			file: path.relative(this.rootDir, result.testFilePath),
 			ms: end && start ? end - start : 0,
 			failed: result.numFailingTests > 0 || Boolean(result.testExecError),
+			// The first lines of each failure: CI keeps the end of a long log, and jest prints the
+			// messages far above this table.
+			failures: [
+				...result.testResults.filter((t) => t.status === 'failed').map((t) => `${t.fullName}\n${brief(t.failureMessages.join('\n'))}`),
+				...(result.testExecError ? [`(the file itself)\n${brief(String(result.testExecError.message || result.testExecError))}`] : []),
+			],
 		});
 	}
 
@@ -52,6 +58,13 @@ class SummaryReporter {
 		// After everything jest prints in onRunComplete (its summary reporter comes after this one).
 		process.once('exit', () => fs.writeSync(2, text));
 	}
+}
+
+/** A failure message without colours, cut to its first lines. */
+function brief(text) {
+	const plain = text.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+	const lines = plain.split('\n').filter((line) => !/^\s+at .*(node_modules|node:internal|<anonymous>\)?$)/.test(line));
+	return lines.slice(0, 25).join('\n').slice(0, 2500);
 }
 
 /** The table and the closing line for every jest run recorded in `dir`. */
@@ -90,6 +103,8 @@ function report(dir, rootDir) {
 	const whole = started ? `; ${process.env.PAYLOCO_TEST_COMMAND || 'the command'} ${((Date.now() - started) / 1000).toFixed(1)} s in all` : '';
 	lines.push(`${`${suites.length} test files, ${runs.length} jest run(s) of ${elapsed} s${whole}`.padEnd(width)}  ${' '.repeat(7)}  ${String(processes).padStart(5)}`);
 	const total = (k) => runs.reduce((sum, r) => sum + r[k], 0);
+	const failures = suites.flatMap((s) => (s.failures || []).map((f) => `FAILED in ${s.file}: ${f}`)).slice(0, 6);
+	if (failures.length) lines.push('', ...failures);
 	return `\n${lines.join('\n')}\n\njest: ${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped\n`;
 }
 

@@ -42,15 +42,25 @@ export function noteN8nProcess(command: string): void {
 	fs.appendFileSync(file, `${testFile}\t${command}\n`);
 }
 
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
+/**
+ * A port nothing listens on, below Linux's ephemeral range (32768-60999): a port the kernel hands
+ * out for listen(0) is also handed to outgoing connections, and n8n opens a new one per request,
+ * so a port picked that way was taken by a client socket before n8n could bind it (seen in CI).
+ */
+export async function freePort(): Promise<number> {
+	for (let attempt = 0; ; attempt++) {
+		const port = 20_000 + Math.floor(Math.random() * 12_000);
+		if (await canListen(port)) return port;
+		if (attempt > 50) throw new Error('no free port found between 20000 and 32000');
+	}
+}
+
+function canListen(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
 		const srv = net.createServer();
 		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address() as net.AddressInfo;
-			srv.close(() => resolve(port));
-		});
+		srv.on('error', () => resolve(false));
+		srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
 	});
 }
 

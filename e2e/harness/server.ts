@@ -56,6 +56,18 @@ const READY_LINE: Record<N8nCommand, string> = {
 };
 
 export async function startServer(host: ServerHost, command: N8nCommand, opts: StartOptions = {}): Promise<N8nServer> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce(host, command, opts);
+		} catch (error) {
+			// Another test's process took one of the ports between freePort() and n8n's bind: new ports.
+			const taken = /is already in use|EADDRINUSE/.test(String(error));
+			if (opts.port !== undefined || !taken || attempt === 3) throw error;
+		}
+	}
+}
+
+async function startOnce(host: ServerHost, command: N8nCommand, opts: StartOptions): Promise<N8nServer> {
 	const port = opts.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
 	const { rt } = host;

@@ -5,6 +5,8 @@ import type { PayLocoOperation } from '../actions/operation';
 import { Fault, Refusal, UnknownAfterRetry } from '../faults';
 import type { AttemptResult } from '../faults';
 import type { IdGenerator } from './ids';
+import { CHECK, LATER_MS, StoreQueue } from './storeQueue';
+import type { Store } from './storeQueue';
 import { VoidNotCompleted } from './waitForFinal';
 
 /**
@@ -24,88 +26,16 @@ import { VoidNotCompleted } from './waitForFinal';
  * then refuses find out (docs/crashes-reruns-redeliveries.md).
  */
 
-/** Strings kept per node: about half as many requests (each leaves "sent" and its answer). */
-const MAX_ENTRIES = 20_000;
 /** Refused generations looked through before giving up (each is one round trip to the store). */
 const MAX_GENERATIONS = 20;
-const CHECK = { mode: 'entries' as const };
-const KEEP = { mode: 'entries' as const, maxEntries: MAX_ENTRIES };
 /** Before a refusal asks the record again: a floor, and a ceiling for a slow database. */
-const PROBE_WAIT_MS = 25;
+const PROBE_WAIT_MS = 25 + LATER_MS;
 const PROBE_WAIT_MAX_MS = 2000;
+/** How many items one call writes "sent" for, ahead of sending them (sendOrder). */
+const SENT_AHEAD = 32;
 
 /** What the record says about an item before it is sent. */
 export type Earlier = 'applied' | 'sent' | undefined;
-
-type Store = Pick<IExecuteFunctions['helpers'], 'checkProcessedAndRecord' | 'removeProcessed'>;
-
-/**
- * One queue for every store call of a run, so the run never races itself on the row: whatever
- * waits while a call is in flight goes in the next one. `record` keeps its strings; `probe` asks
- * whether strings are there and takes out again those it put in (a check always records).
- */
-class StoreQueue {
-	private records: string[] = [];
-	private probes: string[] = [];
-	private waiters: Array<(found: Set<string>) => void> = [];
-	private busy: Promise<void> | undefined;
-	failure: string | undefined;
-	/** The longest a call of this run took (a read and a write of the row in n8n's database). */
-	slowestMs = 0;
-
-	constructor(private readonly store: Store) {}
-
-	/** Every string this run recorded: close() writes them once more (see there). */
-	readonly written = new Set<string>();
-
-	/** Records the strings; resolves with those that were there already. */
-	record(keys: string[]): Promise<Set<string>> {
-		for (const key of keys) this.written.add(key);
-		return this.enqueue(keys, this.records);
-	}
-
-	/** Resolves with the strings that are there, leaving the record as it was. */
-	probe(keys: string[]): Promise<Set<string>> {
-		return this.enqueue(keys, this.probes);
-	}
-
-	private enqueue(keys: string[], into: string[]): Promise<Set<string>> {
-		if (this.failure) return Promise.resolve(new Set());
-		into.push(...keys);
-		const done = new Promise<Set<string>>((resolve) => this.waiters.push(resolve));
-		this.busy ??= this.drain();
-		return done;
-	}
-
-	private async drain(): Promise<void> {
-		await Promise.resolve();
-		while (this.records.length + this.probes.length > 0) {
-			const records = this.records.splice(0);
-			const probes = this.probes.splice(0);
-			const waiters = this.waiters.splice(0);
-			let found = new Set<string>();
-			try {
-				if (!this.failure) {
-					const started = Date.now();
-					const seen = await this.store.checkProcessedAndRecord([...records, ...probes], 'node', KEEP);
-					this.slowestMs = Math.max(this.slowestMs, Date.now() - started);
-					found = new Set(seen.processed.map(String));
-					const kept = new Set(records);
-					const taken = seen.new.map(String).filter((key) => !kept.has(key));
-					if (taken.length > 0) await this.store.removeProcessed(taken, 'node', CHECK);
-				}
-			} catch (error) {
-				this.failure = error instanceof Error ? error.message : String(error);
-			}
-			for (const resolve of waiters) resolve(found);
-		}
-		this.busy = undefined;
-	}
-
-	async idle(): Promise<void> {
-		while (this.busy) await this.busy;
-	}
-}
 
 /** Why an item counts as sent before this execution's request: an earlier execution, or one running now. */
 type SentBy = 'earlier' | 'concurrent';
@@ -116,6 +46,13 @@ export class RunRecord {
 	/** Items whose "sent" the read found (with any answer): finding it again before sending is no news. */
 	private readonly sentSeen = new Set<number>();
 	private readonly queue: StoreQueue | undefined;
+	/** The items in the order they will be sent, and how many "sent" strings one call writes ahead. */
+	private order: number[] = [];
+	private readonly position = new Map<number, number>();
+	private window = 1;
+	/** Per item, the call that wrote its "sent"; items written ahead and not sent (yet). */
+	private readonly sentWrite = new Map<number, Promise<Set<string>>>();
+	private readonly ahead = new Set<number>();
 
 	private constructor(
 		private readonly op: PayLocoOperation,
@@ -207,16 +144,43 @@ export class RunRecord {
 	}
 
 	/**
-	 * Recorded before the request leaves, so a crash after it is seen by the next execution. When
-	 * "sent" is there already though the read found none, another execution is sending this work
-	 * under this ID right now (the same alert delivered to two processes). Then this one also
-	 * records "d" before sending: should PayLoco refuse the other's request because of this one,
-	 * the other finds "d" (see settle) and knows its refusal is not the card's truth.
+	 * The items about to be sent, in the order they will be: "sent" is written for the next `window`
+	 * of them in one call (one read and write of the node's row for many items, not one per item).
+	 * A crash leaves at most that many items "sent" that were not: a rerun sends them under the same
+	 * ID and reports a refusal as outcome unknown, never as refused. close() takes out again those
+	 * of a run that stopped before sending them.
+	 */
+	sendOrder(order: number[], window = SENT_AHEAD): void {
+		this.order = order;
+		this.window = Math.max(1, window);
+		order.forEach((i, at) => this.position.set(i, at));
+	}
+
+	/**
+	 * "Sent" is recorded before the request leaves, so a crash after it is seen by the next
+	 * execution. When "sent" is there already though the read found none, another execution is
+	 * sending this work under this ID right now (the same alert delivered to two processes). Then
+	 * this one also records "d" before sending: should PayLoco refuse the other's request because of
+	 * this one, the other finds "d" (see settle) and knows its refusal is not the card's truth.
 	 */
 	async beforeSend(i: number): Promise<void> {
 		if (!this.queue) return;
+		let written = this.sentWrite.get(i);
+		if (!written) {
+			const batch = [i];
+			const at = this.position.get(i);
+			for (let k = at === undefined ? this.order.length : at + 1; k < this.order.length && batch.length < this.window; k++) {
+				if (!this.sentWrite.has(this.order[k])) batch.push(this.order[k]);
+			}
+			written = this.queue.record(batch.map((j) => this.key('s', j)));
+			for (const j of batch) {
+				this.sentWrite.set(j, written);
+				this.ahead.add(j);
+			}
+		}
+		this.ahead.delete(i);
 		const sent = this.key('s', i);
-		if (!(await this.queue.record([sent])).has(sent) || this.sentSeen.has(i)) return;
+		if (!(await written).has(sent) || this.sentSeen.has(i)) return;
 		this.earlier.set(i, 'sent');
 		this.sentBy.set(i, 'concurrent');
 		await this.queue.record([this.key('d', i)]);
@@ -233,7 +197,7 @@ export class RunRecord {
 		const extra: IDataObject = sentBy ? { sentEarlier: true } : {};
 		if (!error) {
 			// PENDING is not recorded as applied: it may still fail, so a rerun asks again under the same ID.
-			if (String(outcome?.status ?? '') === 'SUCCESS') void this.queue.record([this.key('a', i)]);
+			if (String(outcome?.status ?? '') === 'SUCCESS') this.queue.later([this.key('a', i)]);
 			return { error, extra };
 		}
 		// A Transaction Query's FAILED or CLOSED is the order's own final status, whoever sent it.
@@ -258,17 +222,17 @@ export class RunRecord {
 				if (found.has(other) || appliedByOther) sentBy = 'concurrent';
 				else if (found.has(sent)) break;
 				// Kept by this run too (and written again at its end): the other's may yet be lost.
-				if (appliedByOther) void this.queue.record([applied]);
+				if (appliedByOther) this.queue.later([applied]);
 			}
 		}
 		if (!sentBy || error instanceof VoidNotCompleted) {
-			void this.queue.record([this.key('r', i)]);
+			this.queue.later([this.key('r', i)]);
 			return { error, extra };
 		}
 		const why =
 			sentBy === 'concurrent'
 				? 'another execution of this node sent this request under the same ID at the same moment (the same alert or notification delivered twice at once)'
-				: 'an earlier execution sent this request under the same ID and recorded no answer (it stopped, crashed or timed out)';
+				: 'an earlier execution sent this request under the same ID, or was about to, and recorded no answer (it stopped, crashed or timed out)';
 		const other = new Fault(sentBy === 'concurrent' ? 'concurrentExecution' : 'earlierExecution', why, { retryable: false, outcomeUnknown: true });
 		return { error: new UnknownAfterRetry(other, error as Refusal | Fault, history), extra: { ...extra, sentEarlier: true, probablyAppliedEarlier: true } };
 	}
@@ -276,6 +240,17 @@ export class RunRecord {
 	/** Waits for every write; says, as a hint, when there is no record or it could not be written. */
 	async close(fns: IExecuteFunctions): Promise<void> {
 		await this.queue?.idle();
+		if (this.queue && this.ahead.size > 0) {
+			// Written ahead and never sent (the run stopped first): taken out again, where this run put
+			// them there (another execution's "sent" stays).
+			const mine: string[] = [];
+			for (const i of this.ahead) {
+				const key = this.key('s', i);
+				this.queue.written.delete(key);
+				if (!(await this.sentWrite.get(i))?.has(key)) mine.push(key);
+			}
+			await this.queue.forget(mine);
+		}
 		// Once more, all in one call: a write of another execution that read the row before one of
 		// this run's writes and wrote it back after has lost that string (the store has no lock).
 		if (this.queue && this.queue.written.size > 0) await this.queue.record([...this.queue.written]);

@@ -97,6 +97,8 @@ export async function runOperation(fns: IExecuteFunctions): Promise<INodeExecuti
 		if (body && runRecord.earlierOf(i) === 'applied') results[i] = { json: appliedEarlier(sentIds(op, body)), pairedItem: { item: i } };
 		return body && runRecord.earlierOf(i) !== 'applied' ? [i] : [];
 	});
+	// Throttled by a Batch Interval, "sent" is written ahead for one batch only.
+	runRecord.sendOrder(toSend, options.batchInterval > 0 ? options.concurrency : undefined);
 	await forEachLimited(
 		toSend,
 		options.concurrency,
