@@ -23,9 +23,9 @@ import './env';
 
 import { fork } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { runtime } from '../e2e/harness/runtime';
 import type { PayLocoCredentials } from '../nodes/PayLoco/environment';
@@ -53,9 +53,17 @@ const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS) || 3;
 const RSS_ITEMS = SMOKE ? 200 : 10_000;
 const SCALE = SMOKE ? [20, 50, 100] : [1000, 10_000, 50_000];
 const SIGN_ITERATIONS = SMOKE ? 50 : 4000;
-const CHART = process.env.BENCH_CHART || (SMOKE ? join(tmpdir(), `payloco-bench-smoke-${process.pid}.png`) : join(packageRoot(), 'docs', 'bench.png'));
-/** The chart's SVG, kept so that it can be drawn later where there is a browser. */
-const CHART_SVG = CHART.replace(/\.png$/, '') + '.svg';
+/**
+ * Where the chart goes: docs/bench.png only for a full run, so that a run of some sections
+ * (`--only`) does not replace the published chart with a partial one. Its SVG stays out of docs/.
+ */
+function chartFiles(partial: boolean): { png: string; svg: string } {
+	const png = process.env.BENCH_CHART
+		|| (SMOKE ? join(tmpdir(), `payloco-bench-smoke-${process.pid}.png`)
+			: partial ? join(packageRoot(), '.cache', 'bench', 'bench-partial.png') : join(packageRoot(), 'docs', 'bench.png'));
+	const svg = png.startsWith(join(packageRoot(), 'docs')) ? join(packageRoot(), '.cache', 'bench', 'bench.svg') : png.replace(/\.png$/, '') + '.svg';
+	return { png, svg };
+}
 
 function selectedSections(): Set<Section> {
 	const at = process.argv.indexOf('--only');
@@ -116,8 +124,10 @@ async function largeRun(sandboxes: Sandboxes, merchantPrivatePem: string, scheme
 }
 
 /** Draws the chart last: every figure is printed by then. Never fails the bench. */
-async function drawChart(svg: string | undefined, out: (line: string) => void): Promise<void> {
+async function drawChart(svg: string | undefined, partial: boolean, out: (line: string) => void): Promise<void> {
 	if (!svg) return out('chart: nothing to draw for these sections');
+	const { png: CHART, svg: CHART_SVG } = chartFiles(partial);
+	mkdirSync(dirname(CHART_SVG), { recursive: true });
 	writeFileSync(CHART_SVG, svg);
 	try {
 		await writePng(svg, CHART);
@@ -189,7 +199,7 @@ async function main(): Promise<number> {
 	if (measured) headlineLines(measured).forEach(out);
 	out(`bench took ${((performance.now() - started) / 60_000).toFixed(1)} min (sections ${[...sections].join(',')}; load average ${loadavg()[0].toFixed(1)} at the end)`);
 	const note = `${cpus().length} CPUs, load average ${load.toFixed(1)}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
-	await drawChart(chartOf(measured, scale, SMOKE, note), out);
+	await drawChart(chartOf(measured, scale, SMOKE, note), sections.size < SECTIONS.length, out);
 	return 0;
 }
 
