@@ -58,11 +58,11 @@ const SIGN_ITERATIONS = SMOKE ? 50 : 4000;
  * (`--only`) does not replace the published chart with a partial one. Its SVG stays out of docs/.
  */
 function chartFiles(partial: boolean): { png: string; svg: string } {
-	const png = process.env.BENCH_CHART
-		|| (SMOKE ? join(tmpdir(), `payloco-bench-smoke-${process.pid}.png`)
-			: partial ? join(packageRoot(), '.cache', 'bench', 'bench-partial.png') : join(packageRoot(), 'docs', 'bench.png'));
-	const svg = png.startsWith(join(packageRoot(), 'docs')) ? join(packageRoot(), '.cache', 'bench', 'bench.svg') : png.replace(/\.png$/, '') + '.svg';
-	return { png, svg };
+	const chosen = process.env.BENCH_CHART || (SMOKE ? join(tmpdir(), `payloco-bench-smoke-${process.pid}.png`) : undefined);
+	if (chosen) return { png: chosen, svg: chosen.replace(/\.png$/, '') + '.svg' };
+	const cache = join(packageRoot(), '.cache', 'bench');
+	if (partial) return { png: join(cache, 'bench-partial.png'), svg: join(cache, 'bench-partial.svg') };
+	return { png: join(packageRoot(), 'docs', 'bench.png'), svg: join(cache, 'bench.svg') };
 }
 
 function selectedSections(): Set<Section> {

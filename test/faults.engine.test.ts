@@ -1,6 +1,5 @@
 /* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
-import { createServer } from 'node:net';
-
+import { freePort } from '../e2e/harness/process';
 import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
 import { rfc3339 } from '../nodes/PayLoco/signing';
@@ -31,14 +30,6 @@ function expectNoSecrets(value: unknown) {
 		const signature = String(record.headers.signature ?? '');
 		if (signature) expect(text).not.toContain(signature.slice(0, 32));
 	}
-}
-
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise((resolve) => server.close(resolve));
-	return port;
 }
 
 describe('faults after sending', () => {
