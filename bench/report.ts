@@ -105,12 +105,17 @@ export function signingLine(signing: { node: number; bare: number }): string {
 const rssDetail = (rss: RssReport) =>
 	`${signed(mb(rss.peakBytes - rss.baselineBytes))} MB over a ${fixed(mb(rss.baselineBytes), 1)} MB baseline ` +
 	`(peak ${fixed(mb(rss.peakBytes), 1)} MB, maxRSS ${fixed(mb(rss.maxRssBytes), 1)} MB; at the peak V8 heap used ${signed(mb(rss.peakHeapUsedBytes - rss.baselineHeapUsedBytes))} MB, ` +
+	`V8 heap reserved ${signed(mb(rss.peakHeapTotalBytes - rss.baselineHeapTotalBytes))} MB, ` +
 	`external ${fixed(mb(rss.peakExternalBytes), 1)} MB; ${fixed((rss.items * 1000) / rss.executionMs, 1)} items/s)`;
 
 /** Peak RSS of one large HTTPS run, the node's and, beside it, the floor's. */
-export function memoryLines(node: RssReport, floor: RssReport | undefined): string[] {
+export function memoryLines(node: RssReport, floor: RssReport | undefined, bare?: RssReport): string[] {
 	const extra = mb(node.peakBytes - node.baselineBytes);
 	const lines = [`peak RSS for ${node.items} items over https: ${rssDetail(node)}  [target <= ${MEMORY_TARGET_MB} MB: ${verdict(extra <= MEMORY_TARGET_MB)}]`];
+	if (bare) {
+		const bareExtra = mb(bare.peakBytes - bare.baselineBytes);
+		lines.push(`peak RSS for ${bare.items} items over https, ${bare.peer}: ${rssDetail(bare)}; the record (n8n's deduplication store) adds ${signed(extra - bareExtra)} MB`);
+	}
 	if (floor) {
 		const floorExtra = mb(floor.peakBytes - floor.baselineBytes);
 		lines.push(`peak RSS for ${floor.items} items over https, ${floor.peer}: ${rssDetail(floor)}; the node adds ${signed(extra - floorExtra)} MB to it`);

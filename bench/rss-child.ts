@@ -4,11 +4,15 @@
  * baseline. Started with NODE_EXTRA_CA_CERTS like the other clients. Reports over IPC: RSS after
  * a warm-up run (modules loaded, code compiled, the run's inputs made, garbage collected), the
  * highest RSS sampled during the large run, the kernel's maxRSS, and the peer's execution time.
- * BENCH_HEAP_SNAPSHOT=<file> also writes a V8 heap snapshot BENCH_HEAP_SNAPSHOT_AT_MS after the
- * large run starts, for profiling by hand (docs/performance.md).
+ * BENCH_HEAP_SNAPSHOT=<prefix> also writes <prefix>.<peer>.heapsnapshot BENCH_HEAP_SNAPSHOT_AT_MS after the
+ * large run starts, for profiling by hand (docs/performance.md). BENCH_ALLOC_PROFILE=<prefix> writes
+ * <prefix>.<peer>.heapprofile: V8's sampling heap profile of the large run, keeping the samples of
+ * objects already collected, so it shows what the run allocates (garbage included), by function.
  */
 import './env';
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeHeapSnapshot } from 'node:v8';
 
@@ -31,8 +35,30 @@ export interface RssReport {
 	peakHeapUsedBytes: number;
 	peakExternalBytes: number;
 	baselineHeapUsedBytes: number;
+	/** V8's heap as reserved from the system (used or not), at the peak and before the run. */
+	peakHeapTotalBytes: number;
+	baselineHeapTotalBytes: number;
 }
 
+/** Starts V8's sampling heap profiler when BENCH_ALLOC_PROFILE is set; the returned function writes it. */
+async function allocationProfile(peer: string): Promise<() => Promise<void>> {
+	const prefix = process.env.BENCH_ALLOC_PROFILE;
+	if (!prefix) return async () => undefined;
+	const session = new Session();
+	session.connect();
+	// Without these two flags V8 drops a sample when its object dies: garbage would not show.
+	// BENCH_ALLOC_PROMOTED=1 drops what the young generation collects: what remains was promoted
+	// to the old generation (what makes V8's heap grow until a full collection).
+	const minor = process.env.BENCH_ALLOC_PROMOTED !== '1';
+	await session.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: minor } as never);
+	return async () => {
+		const { profile } = await session.post('HeapProfiler.stopSampling');
+		writeFileSync(`${prefix}.${peer}.heapprofile`, JSON.stringify(profile));
+		session.disconnect();
+	};
+}
+
+const WARM_ITEMS = Number(process.env.BENCH_RSS_WARM ?? 50);
 const collect = () => (globalThis as { gc?: () => void }).gc?.();
 
 async function main() {
@@ -40,7 +66,7 @@ async function main() {
 	const items = Number(process.env.BENCH_RSS_ITEMS);
 	const peer = (process.env.BENCH_RSS_PEER ?? 'node') as HarnessPeer;
 	const label = process.env.BENCH_RSS_LABEL ?? 'rss';
-	await prepareRun(peer, target, cardsFor(`${label}-warm`, 50), 8, `bench-${label}-warm`)();
+	await prepareRun(peer, target, cardsFor(`${label}-warm`, WARM_ITEMS), 8, `bench-${label}-warm`)();
 	const run = prepareRun(peer, target, cardsFor(label, items), 8, `bench-${label}`);
 	collect();
 	await sleep(100);
@@ -55,10 +81,13 @@ async function main() {
 	const sampler = setInterval(sample, 10);
 	// A heap snapshot during the run (profiling by hand): what is held while the run is under way.
 	const snapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? 0);
-	const snapshot = process.env.BENCH_HEAP_SNAPSHOT ? setTimeout(() => writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT), snapshotAt) : undefined;
+	const snapshotPrefix = process.env.BENCH_HEAP_SNAPSHOT;
+	const snapshot = snapshotPrefix ? setTimeout(() => writeHeapSnapshot(`${snapshotPrefix}.${peer}.heapsnapshot`), snapshotAt) : undefined;
+	const stopProfile = await allocationProfile(peer);
 	const started = performance.now();
 	const { ms: executionMs } = await run();
 	const elapsedMs = performance.now() - started;
+	await stopProfile();
 	clearInterval(sampler);
 	clearTimeout(snapshot);
 	sample();
@@ -73,6 +102,8 @@ async function main() {
 		peakHeapUsedBytes: peak.heapUsed,
 		peakExternalBytes: peak.external,
 		baselineHeapUsedBytes: baseline.heapUsed,
+		peakHeapTotalBytes: peak.heapTotal,
+		baselineHeapTotalBytes: baseline.heapTotal,
 	};
 	process.send?.(report, undefined, undefined, () => process.exit(0));
 }

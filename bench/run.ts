@@ -107,7 +107,8 @@ function signingCost(target: BenchTarget): { node: number; bare: number } {
 async function peakRss(target: BenchTarget, caCertFile: string, peer: HarnessPeer, items: number, label: string): Promise<RssReport> {
 	const child = fork(join(__dirname, 'rss-child.js'), [], {
 		env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertFile, BENCH_TARGET: JSON.stringify(target), BENCH_RSS_ITEMS: String(items), BENCH_RSS_PEER: peer, BENCH_RSS_LABEL: label },
-		execArgv: ['--expose-gc'],
+		// BENCH_RSS_NODE_FLAGS: V8 flags for profiling by hand (e.g. --trace-gc), which NODE_OPTIONS refuses.
+		execArgv: ['--expose-gc', ...(process.env.BENCH_RSS_NODE_FLAGS ?? '').split(' ').filter(Boolean)],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 	});
 	return await new Promise<RssReport>((resolve, reject) => {
@@ -119,7 +120,7 @@ async function peakRss(target: BenchTarget, caCertFile: string, peer: HarnessPee
 
 async function largeRun(sandboxes: Sandboxes, merchantPrivatePem: string, scheme: Scheme, peer: HarnessPeer, items: number, label: string): Promise<RssReport> {
 	const rss = await peakRss({ ...sandboxes[scheme], merchantPrivatePem }, sandboxes.caCertFile, peer, items, label);
-	await sandboxes.expectOneEffectEach(scheme, [...cardsFor(`${label}-warm`, 50), ...cardsFor(label, items)]);
+	await sandboxes.expectOneEffectEach(scheme, [...cardsFor(`${label}-warm`, Number(process.env.BENCH_RSS_WARM ?? 50)), ...cardsFor(label, items)]);
 	return rss;
 }
 
@@ -179,12 +180,15 @@ async function main(): Promise<number> {
 		}
 		if (sections.has('signing')) out(signingLine(signingCost({ ...sandboxes.http, merchantPrivatePem })));
 		if (sections.has('memory')) {
-			progress(`  memory: ${RSS_ITEMS} items over https, node then n8n-floor-signed`);
+			progress(`  memory: ${RSS_ITEMS} items over https, node, node-without-record, then n8n-floor-signed`);
 			const node = await largeRun(sandboxes, merchantPrivatePem, 'https', 'node', RSS_ITEMS, 'rss');
+			// The same without n8n's deduplication store: what the record (each call reads and
+			// rewrites the node's whole row) adds to the peak.
+			const bare = await largeRun(sandboxes, merchantPrivatePem, 'https', 'node-without-record', RSS_ITEMS, 'rssnorec');
 			// The floor that signs at send: bodies signed before a 10,000-item run would outlive
 			// PayLoco's 2-minute requestTime window on a slow machine (the sandbox refuses them).
 			const floor = await largeRun(sandboxes, merchantPrivatePem, 'https', 'n8n-floor-signed', RSS_ITEMS, 'rssfloor');
-			memoryLines(node, floor).forEach(out);
+			memoryLines(node, floor, bare).forEach(out);
 		}
 		if (sections.has('scale')) {
 			for (const items of SCALE) {

@@ -79,6 +79,7 @@ it('the smoke bench prints every peer and ratio over http and https, memory, sca
 	expect(stdout).toMatch(new RegExp(String.raw`^cost of a new connection per request at concurrency 1 .*: http ${NUMBER} ms, https ${NUMBER} ms`, 'm'));
 	expect(stdout).toMatch(new RegExp(String.raw`^signing CPU per item: signBody ${NUMBER} ms, bare crypto\.sign ${NUMBER} ms, ratio ${NUMBER}  \[target <= 1\.2: ${VERDICT}\]$`, 'm'));
 	expect(stdout).toMatch(new RegExp(String.raw`^peak RSS for 200 items over https: [+-]${NUMBER} MB over a ${NUMBER} MB baseline .*\[target <= 100 MB: ${VERDICT}\]$`, 'm'));
+	expect(stdout).toMatch(new RegExp(String.raw`^peak RSS for 200 items over https, node-without-record: [+-]${NUMBER} MB over a ${NUMBER} MB baseline .*V8 heap reserved [+-]${NUMBER} MB.*; the record \(n8n's deduplication store\) adds [+-]${NUMBER} MB$`, 'm'));
 	expect(stdout).toMatch(new RegExp(String.raw`^peak RSS for 200 items over https, n8n-floor-signed: [+-]${NUMBER} MB over a ${NUMBER} MB baseline .*; the node adds [+-]${NUMBER} MB to it$`, 'm'));
 	for (const items of [20, 50, 100]) {
 		expect(stdout).toMatch(

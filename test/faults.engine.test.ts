@@ -1,4 +1,3 @@
-/* eslint-disable -- development code, not published: eslint.dev.config.mjs lints it; n8n's node rules do not apply */
 import { freePort } from '../e2e/harness/process';
 import { startSandbox } from '../sandbox/server';
 import type { Sandbox } from '../sandbox/server';
