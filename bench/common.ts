@@ -46,3 +46,6 @@ export const cancelParameters = (concurrency: number) => ({
 	cardId: '={{ $json.card }}',
 	options: { concurrency },
 });
+
+/** Items in the memory child's warm-up run (BENCH_RSS_WARM, for profiling by hand; 50 by default). */
+export const rssWarmItems = (): number => Number(process.env.BENCH_RSS_WARM ?? 50);

@@ -16,7 +16,7 @@ import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeHeapSnapshot } from 'node:v8';
 
-import { cardsFor } from './common';
+import { cardsFor, rssWarmItems } from './common';
 import type { BenchTarget } from './common';
 import { prepareRun } from './node-run';
 import type { HarnessPeer } from './node-run';
@@ -58,7 +58,6 @@ async function allocationProfile(peer: string): Promise<() => Promise<void>> {
 	};
 }
 
-const WARM_ITEMS = Number(process.env.BENCH_RSS_WARM ?? 50);
 const collect = () => (globalThis as { gc?: () => void }).gc?.();
 
 async function main() {
@@ -66,7 +65,7 @@ async function main() {
 	const items = Number(process.env.BENCH_RSS_ITEMS);
 	const peer = (process.env.BENCH_RSS_PEER ?? 'node') as HarnessPeer;
 	const label = process.env.BENCH_RSS_LABEL ?? 'rss';
-	await prepareRun(peer, target, cardsFor(`${label}-warm`, WARM_ITEMS), 8, `bench-${label}-warm`)();
+	await prepareRun(peer, target, cardsFor(`${label}-warm`, rssWarmItems()), 8, `bench-${label}-warm`)();
 	const run = prepareRun(peer, target, cardsFor(label, items), 8, `bench-${label}`);
 	collect();
 	await sleep(100);

@@ -31,7 +31,7 @@ import { runtime } from '../e2e/harness/runtime';
 import type { PayLocoCredentials } from '../nodes/PayLoco/environment';
 import { signBody } from '../nodes/PayLoco/signing';
 import { GET_CHROMIUM, NoBrowserError, writePng } from './chart';
-import { cardsFor, credentialsFor, packageRoot } from './common';
+import { cardsFor, credentialsFor, packageRoot, rssWarmItems } from './common';
 import type { BenchTarget } from './common';
 import { measureAll } from './measure';
 import type { Measurements, Peer } from './measure';
@@ -120,7 +120,7 @@ async function peakRss(target: BenchTarget, caCertFile: string, peer: HarnessPee
 
 async function largeRun(sandboxes: Sandboxes, merchantPrivatePem: string, scheme: Scheme, peer: HarnessPeer, items: number, label: string): Promise<RssReport> {
 	const rss = await peakRss({ ...sandboxes[scheme], merchantPrivatePem }, sandboxes.caCertFile, peer, items, label);
-	await sandboxes.expectOneEffectEach(scheme, [...cardsFor(`${label}-warm`, Number(process.env.BENCH_RSS_WARM ?? 50)), ...cardsFor(label, items)]);
+	await sandboxes.expectOneEffectEach(scheme, [...cardsFor(`${label}-warm`, rssWarmItems()), ...cardsFor(label, items)]);
 	return rss;
 }
 
