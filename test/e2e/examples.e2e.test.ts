@@ -97,8 +97,9 @@ describe.each([1, 2] as N8nLine[])('the example workflows answer their senders t
 			{ ...CREDENTIAL, type: 'payLocoApi', data: sandboxCredentials(sandbox, merchant) },
 			{ ...HOOK_CREDENTIAL, type: 'httpHeaderAuth', data: { name: HOOK_HEADER, value: HOOK_KEY } },
 		]);
-		await home.importWorkflow(chargeback);
-		await home.importWorkflow(voidExample);
+		// Imported and activated with n8n's CLI, as an operator deploying the examples would (one
+		// import for both: each CLI command boots a whole n8n).
+		await home.importWorkflow([chargeback, voidExample]);
 		await home.activateWorkflow(chargeback.id);
 		await home.activateWorkflow(voidExample.id);
 		server = await home.start();

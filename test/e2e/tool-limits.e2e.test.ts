@@ -21,6 +21,7 @@ import type { FakeLlm } from '../helpers/fakeLlm';
 import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
 import { N8nHome, packPackage } from '../../e2e/harness/n8n';
 import type { N8nLine, N8nServer } from '../../e2e/harness/n8n';
+import { RestSession } from '../../e2e/harness/rest';
 import { nodeBuilder } from './workflow';
 
 const { node, resetIds } = nodeBuilder('e2e20000');
@@ -102,11 +103,12 @@ describe.each([1, 2] as N8nLine[])('tool limits with n8n %i.x AI Agent', (line) 
 			{ ...PAYLOCO_CRED, type: 'payLocoApi', data: sandboxCredentials(sandbox, merchant) },
 			{ ...OPENAI_CRED, type: 'openAiApi', data: { apiKey: 'sk-scripted-not-a-key', url: llm.url } },
 		]);
-		for (const wf of Object.values(workflows)) {
-			await home.importWorkflow(wf);
-			await home.activateWorkflow(wf.id);
-		}
+		// One import for all, and activation on the running server over n8n's REST API (as the
+		// editor's toggle does): no n8n boot per workflow and per activation.
+		await home.importWorkflow(Object.values(workflows));
 		server = await home.start();
+		const rest = await RestSession.asOwner(server);
+		await rest.activate(home, Object.values(workflows).map((wf) => wf.id));
 	}, 300_000);
 
 	afterAll(async () => {
