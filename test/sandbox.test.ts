@@ -12,6 +12,8 @@ const CANCEL = '/v1/issuing/cards/cancel';
 const VOID = '/v1/payments/open/api/preAuthVoid';
 const QUERY = '/v1/payments/open/api/query';
 const SLOW_MS = 150;
+/** How long the sandbox of the abandoned-request test holds a SLOW- request. */
+const ABANDON_HOLD_MS = 3_000;
 // Long enough that a query right after a PENDING answer still sees PENDING on a loaded CI machine.
 const NOTIFY_DELAY_MS = 150;
 
@@ -41,13 +43,13 @@ const sign = (body: string | Buffer, key: crypto.KeyObject = merchant.privateKey
   crypto.sign('sha256', Buffer.from(body), key).toString('base64');
 
 /** POST exactly these bytes; signature made over them with the merchant key unless overridden. */
-function post(p: string, body: unknown, opts: { signature?: string | null; signal?: AbortSignal } = {}): Promise<Reply> {
+function post(p: string, body: unknown, opts: { signature?: string | null; signal?: AbortSignal; to?: Sandbox } = {}): Promise<Reply> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const signature = opts.signature === undefined ? sign(text) : opts.signature;
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (signature !== null) headers.signature = signature;
   return new Promise((resolve, reject) => {
-    const req = http.request(sb.baseUrl + p, { method: 'POST', headers, agent: false, timeout: 5000, signal: opts.signal }, (res) => {
+    const req = http.request((opts.to ?? sb).baseUrl + p, { method: 'POST', headers, agent: false, timeout: 5000, signal: opts.signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('error', reject);
@@ -369,13 +371,21 @@ describe('scenarios', () => {
     const t0 = Date.now();
     expect((await post(CANCEL, cancelBody('SLOW-1'))).json.errCode).toBe(CODES.SUCCESS);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(SLOW_MS - 5);
-    // Give up only once the sandbox holds the request, so a loaded machine cannot reorder the two.
-    const giveUp = new AbortController();
-    const abandoned = post(CANCEL, cancelBody('SLOW-2'), { signal: giveUp.signal });
-    await waitFor(() => sb.requests.length === 2);
-    giveUp.abort();
-    await expect(abandoned).rejects.toThrow();
-    await waitFor(() => sb.requests[1]?.outcome === 'abandoned:SLOW');
+    // Give up once the sandbox holds the request, on one that holds it for seconds: with the 150 ms
+    // hold, a loaded machine ran this test's poll late, the hold ended first and the cancel applied
+    // (a CI run failed so).
+    const slow = await startSandbox({ merchantPublicKey: merchant.publicKey.export({ format: 'pem', type: 'spki' }).toString(), slowMs: ABANDON_HOLD_MS });
+    try {
+      const giveUp = new AbortController();
+      const abandoned = post(CANCEL, cancelBody('SLOW-2'), { signal: giveUp.signal, to: slow });
+      await waitFor(() => slow.requests.length === 1);
+      giveUp.abort();
+      await expect(abandoned).rejects.toThrow();
+      await waitFor(() => slow.requests[0]?.outcome === 'abandoned:SLOW');
+      expect(slow.effects).toEqual([]);
+    } finally {
+      await slow.close();
+    }
     expect(sb.effects.map((e) => e.id)).toEqual(['SLOW-1']);
   });
 
