@@ -18,6 +18,7 @@ const ABANDON_HOLD_MS = 3_000;
 const NOTIFY_DELAY_MS = 150;
 
 const merchant = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const merchantPublicPem = merchant.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 const stranger = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 let sb: Sandbox;
 
@@ -102,7 +103,7 @@ const waitFor = async (cond: () => boolean, ms = 15_000, step: () => Promise<voi
 
 beforeAll(async () => {
   sb = await startSandbox({
-    merchantPublicKey: merchant.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    merchantPublicKey: merchantPublicPem,
     slowMs: SLOW_MS, notifyDelayMs: NOTIFY_DELAY_MS, notifyRetryMs: 20,
     preAuths: [{ merchantOrderId: 'PA-1001', currency: 'USD', transAmt: '100.01' }],
   });
@@ -374,7 +375,7 @@ describe('scenarios', () => {
     // Give up once the sandbox holds the request, on one that holds it for seconds: with the 150 ms
     // hold, a loaded machine ran this test's poll late, the hold ended first and the cancel applied
     // (a CI run failed so).
-    const slow = await startSandbox({ merchantPublicKey: merchant.publicKey.export({ format: 'pem', type: 'spki' }).toString(), slowMs: ABANDON_HOLD_MS });
+    const slow = await startSandbox({ merchantPublicKey: merchantPublicPem, slowMs: ABANDON_HOLD_MS });
     try {
       const giveUp = new AbortController();
       const abandoned = post(CANCEL, cancelBody('SLOW-2'), { signal: giveUp.signal, to: slow });

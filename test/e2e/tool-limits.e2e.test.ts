@@ -105,10 +105,11 @@ describe.each([1, 2] as N8nLine[])('tool limits with n8n %i.x AI Agent', (line) 
 		]);
 		// One import for all, and activation on the running server over n8n's REST API (as the
 		// editor's toggle does): no n8n boot per workflow and per activation.
-		await home.importWorkflow(Object.values(workflows));
+		const all = Object.values(workflows);
+		await home.importWorkflow(all);
 		server = await home.start();
 		const rest = await RestSession.asOwner(server);
-		await rest.activate(home, Object.values(workflows).map((wf) => wf.id));
+		await rest.activate(home, all.map((wf) => wf.id));
 	}, 300_000);
 
 	afterAll(async () => {
