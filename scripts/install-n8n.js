@@ -6,19 +6,24 @@
  *   .cache/n8n-1    n8n 1.123.x, runs on the machine's Node 20
  *   .cache/n8n-2    n8n 2.41.x, runs on .cache/node24
  *
- * Usage: node scripts/install-n8n.js [1|2|all|check] [--sequential]     (default: all)
+ * Usage: node scripts/install-n8n.js [1|2|all|check] [--sequential] [--npm]     (default: all)
  *   check         only checks that every runtime's lockfile is in sync with its package.json
  *   --sequential  installs one runtime after the other (for comparing install times)
+ *   --npm         installs each runtime with `npm ci` itself (for comparing; see below)
  *
  * The package.json + package-lock.json of each runtime are committed under e2e/runtimes/<name>,
  * and a runtime is installed exactly as locked:
- *   - `npm ci` installs each one: it refuses a lockfile out of date with its package.json
- *     before it touches node_modules, and that fails the install (the other runtime's install,
- *     if running, is stopped). A lockfile is never rewritten. To update one:
+ *   - first the check `npm ci` makes (`npm ci --dry-run` on a copy): a lockfile out of date with
+ *     its package.json fails the install before anything is installed (the other runtime's
+ *     install, if running, is stopped). A lockfile is never rewritten. To update one:
  *     `cd e2e/runtimes/<name> && npm install --package-lock-only --ignore-scripts`
  *     (the lockfile then lists every platform's optional packages, which `npm ci` wants);
- *   - --ignore-scripts: only the npm registry is reachable, and several optional native
- *     packages try to download prebuilt binaries from elsewhere and fail;
+ *   - then scripts/unpack-lockfile.js puts every locked package into node_modules, each tarball
+ *     checked against the lockfile's integrity: the tree `npm ci --ignore-scripts` makes (compared
+ *     file by file, modes and bin links included), on about half the CPU (docs/testing.md). When a
+ *     download fails, `npm ci` installs the runtime instead;
+ *   - no install scripts (npm ci's --ignore-scripts): only the npm registry is reachable, and
+ *     several optional native packages try to download prebuilt binaries from elsewhere and fail;
  *   - sqlite3 (the one native module n8n needs) is then built from source with node-gyp, once:
  *     it is a Node-API module, so one binary, built against the headers of the machine's Node
  *     (the older of the two), loads on Node 20 and Node 24 alike. It is kept in
@@ -42,7 +47,7 @@ const SRC = path.join(ROOT, 'e2e', 'runtimes');
 const CACHE = path.resolve(ROOT, process.env.PAYLOCO_E2E_CACHE || '.cache');
 const STAMP = '.install-stamp';
 // Bump when the install steps below change in a way that needs a reinstall.
-const RECIPE = 'v3';
+const RECIPE = 'v4';
 const SQLITE_BINARY = path.join('node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
 /**
  * The sqlite3 compile is on the critical path of a fresh clone's `npm test` (the runtimes' `npm ci`
@@ -162,6 +167,8 @@ function npmEnv(nodeBin) {
   return env;
 }
 
+/** --npm: install each runtime with npm ci itself (to compare; also the fallback, see unpackInto). */
+const WITH_NPM = process.argv.includes('--npm');
 const NPM_FLAGS = ['--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
 /**
@@ -235,7 +242,27 @@ function sqliteBinary(dest) {
 }
 
 /**
- * Installs one runtime with `npm ci`. `nodeBin` is the Node it will run on (undefined for node24
+ * The locked packages unpacked into dest/node_modules by scripts/unpack-lockfile.js (what npm ci
+ * --ignore-scripts installs, on about half the CPU: measured in docs/testing.md), after the same
+ * lockfile check npm ci makes. Resolves to false when a download failed: the caller then runs npm
+ * ci, which may know a way to the registry this does not (a proxy). An integrity mismatch fails.
+ */
+async function unpackInto(name, dest) {
+  await checkLockfile(name);
+  const modules = path.join(dest, 'node_modules');
+  fs.rmSync(modules, { recursive: true, force: true });
+  const registry = process.env.npm_config_registry || 'https://registry.npmjs.org/';
+  const args = [path.join(__dirname, 'unpack-lockfile.js'), dest, path.join(CACHE, '.tarballs'), registry];
+  const r = await runCommand(name, process.execPath, args, { cwd: ROOT, env: process.env });
+  if (r.code === 0) return true;
+  if (r.code === 2) fail(`${name}: ${r.what}:\n${r.out.slice(-2000)}`);
+  log(`${name}: warning: unpacking failed (${r.what}); installing with npm ci instead`);
+  fs.rmSync(modules, { recursive: true, force: true });
+  return false;
+}
+
+/**
+ * Installs one runtime from its lockfile. `nodeBin` is the Node it will run on (undefined for node24
  * itself). `sqlite` says whether it needs the sqlite3 binary; `verify` (optional) must pass before
  * the stamp is written.
  */
@@ -253,8 +280,10 @@ async function install(name, nodeBin, sqlite, verify) {
   fs.rmSync(path.join(dest, STAMP), { force: true });
   for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(src, f), path.join(dest, f));
 
-  // npm ci refuses a lockfile out of date with package.json before it touches node_modules.
-  failUnlessInSync(name, await runCommand(name, 'npm', ['ci', ...NPM_FLAGS], { cwd: dest, env: npmEnv(runner) }));
+  if (WITH_NPM || !(await unpackInto(name, dest))) {
+    // npm ci refuses a lockfile out of date with package.json before it touches node_modules.
+    failUnlessInSync(name, await runCommand(name, 'npm', ['ci', ...NPM_FLAGS], { cwd: dest, env: npmEnv(runner) }));
+  }
   const lock = (dir) => fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
   if (lock(dest) !== lock(src)) fail(`${name}: npm changed the lockfile while installing e2e/runtimes/${name}/package-lock.json`);
   if (sqlite) {
@@ -307,8 +336,8 @@ async function line2() {
 async function main() {
   const args = process.argv.slice(2);
   const sequential = args.includes('--sequential');
-  const which = args.filter((a) => a !== '--sequential')[0] || 'all';
-  if (!['1', '2', 'all', 'check'].includes(which)) fail(`usage: node scripts/install-n8n.js [1|2|all|check] [--sequential] (got "${which}")`);
+  const which = args.filter((a) => !a.startsWith('--'))[0] || 'all';
+  if (!['1', '2', 'all', 'check'].includes(which)) fail(`usage: node scripts/install-n8n.js [1|2|all|check] [--sequential] [--npm] (got "${which}")`);
   if (which === 'check') {
     const names = ['n8n-1', 'node24', 'n8n-2'];
     await Promise.all(names.map(checkLockfile));

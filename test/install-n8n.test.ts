@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 /**
  * The n8n runtimes install exactly as committed: scripts/install-n8n.js refuses a lockfile that
  * is out of date with its package.json, before it installs anything. Neither test installs
- * anything: `check` runs `npm ci --dry-run` on copies, and the install stops at npm ci's own
- * lockfile check.
+ * anything: `check` runs `npm ci --dry-run` on copies, and the install stops at that same check,
+ * made before anything is unpacked.
  */
 const root = path.resolve(__dirname, '..');
 const exec = promisify(execFile);
@@ -42,7 +42,7 @@ it('an n8n 1.x package.json changed without its lockfile fails the install, and 
 	// A copy of the repository's script and runtime folders, as a contributor would leave them after
 	// changing an override in package.json without updating the lockfile.
 	const copy = path.join(work, 'repo');
-	fs.cpSync(path.join(root, 'scripts', 'install-n8n.js'), path.join(copy, 'scripts', 'install-n8n.js'));
+	for (const f of ['install-n8n.js', 'unpack-lockfile.js']) fs.cpSync(path.join(root, 'scripts', f), path.join(copy, 'scripts', f));
 	fs.cpSync(path.join(root, 'e2e', 'runtimes'), path.join(copy, 'e2e', 'runtimes'), { recursive: true });
 	const pkgFile = path.join(copy, 'e2e', 'runtimes', 'n8n-1', 'package.json');
 	const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
