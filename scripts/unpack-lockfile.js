@@ -51,7 +51,10 @@ function platformMatches(entry) {
 	return fits(entry.os, process.platform) && fits(entry.cpu, process.arch) && (!entry.libc || !libc() || fits(entry.libc, libc()));
 }
 
-/** The packages to unpack: [where (node_modules/...), name, version, integrity]. */
+/**
+ * The packages to unpack: where (node_modules/...), name, version, integrity and its strongest
+ * hash, resolved (if the lockfile has it), optional, bins.
+ */
 function lockedPackages(lock) {
 	if (lock.lockfileVersion < 2 || !lock.packages) throw new Error('needs a package-lock.json of lockfileVersion 2 or 3');
 	const out = [];
@@ -62,35 +65,39 @@ function lockedPackages(lock) {
 		if (!entry.version || !entry.integrity) throw new Error(`${where}: no version or integrity in the lockfile`);
 		if (entry.resolved && !/^https:\/\//.test(entry.resolved)) throw new Error(`${where}: resolved from ${entry.resolved}, not a registry`);
 		const bin = typeof entry.bin === 'string' ? { [name.split('/').pop()]: entry.bin } : entry.bin || {};
-		out.push({ where, name, version: entry.version, integrity: entry.integrity, resolved: entry.resolved, optional: !!entry.optional, bin });
+		out.push({ where, name, version: entry.version, integrity: entry.integrity, hash: strongest(entry.integrity), resolved: entry.resolved, optional: !!entry.optional, bin });
 	}
 	return out;
 }
 
-/** Strongest hash of an SRI string: { algorithm, digest (base64) }. */
+/** Strongest hash of an SRI string: { algorithm, digest (base64), hex }. */
 function strongest(integrity) {
 	const order = ['sha512', 'sha384', 'sha256', 'sha1'];
 	const parts = integrity.split(/\s+/).map((p) => p.match(/^(sha\d+)-(.+)$/)).filter(Boolean);
 	parts.sort((a, b) => order.indexOf(a[1]) - order.indexOf(b[1]));
 	if (!parts.length) throw new Error(`unsupported integrity ${integrity}`);
-	return { algorithm: parts[0][1], digest: parts[0][2] };
+	const [, algorithm, digest] = parts[0];
+	return { algorithm, digest, hex: Buffer.from(digest, 'base64').toString('hex') };
 }
 
-const hexOf = (b64) => Buffer.from(b64, 'base64').toString('hex');
+/** Whether these are the bytes the lockfile pins. */
+const pinned = (bytes, { algorithm, digest }) => crypto.createHash(algorithm).update(bytes).digest('base64') === digest;
+
+/** Where .cache/.tarballs keeps a package's tarball: by its hash. */
+const keptAt = (cacheDir, { algorithm, hex }) => path.join(cacheDir, `${algorithm}-${hex}.tgz`);
 
 /** The tarball's bytes if a cache has them and they match; undefined otherwise. */
 function fromCaches(pkg, cacheDir) {
-	const { algorithm, digest } = strongest(pkg.integrity);
-	const hex = hexOf(digest);
+	const { algorithm, hex } = pkg.hash;
 	const npmCache = path.join(process.env.npm_config_cache || path.join(os.homedir(), '.npm'), '_cacache', 'content-v2', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
-	for (const file of [path.join(cacheDir, `${algorithm}-${hex}.tgz`), npmCache]) {
+	for (const file of [keptAt(cacheDir, pkg.hash), npmCache]) {
 		let bytes;
 		try {
 			bytes = fs.readFileSync(file);
 		} catch {
 			continue;
 		}
-		if (crypto.createHash(algorithm).update(bytes).digest('base64') === digest) return bytes;
+		if (pinned(bytes, pkg.hash)) return bytes;
 	}
 	return undefined;
 }
@@ -102,7 +109,6 @@ function tarballUrl(pkg, registry) {
 }
 
 async function download(pkg, registry, cacheDir) {
-	const { algorithm, digest } = strongest(pkg.integrity);
 	const url = tarballUrl(pkg, registry);
 	let last;
 	for (let attempt = 1; attempt <= TRIES; attempt++) {
@@ -110,10 +116,12 @@ async function download(pkg, registry, cacheDir) {
 			const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
 			if (!res.ok) throw new Error(`HTTP ${res.status}`);
 			const bytes = Buffer.from(await res.arrayBuffer());
-			const got = crypto.createHash(algorithm).update(bytes).digest('base64');
 			// Not retried: the registry served other bytes than the lockfile pins.
-			if (got !== digest) throw Object.assign(new Error(`integrity mismatch for ${url}: ${algorithm}-${got}, locked ${pkg.integrity}`), { fatal: true });
-			const file = path.join(cacheDir, `${algorithm}-${hexOf(digest)}.tgz`);
+			if (!pinned(bytes, pkg.hash)) {
+				const got = crypto.createHash(pkg.hash.algorithm).update(bytes).digest('base64');
+				throw Object.assign(new Error(`integrity mismatch for ${url}: ${pkg.hash.algorithm}-${got}, locked ${pkg.integrity}`), { fatal: true });
+			}
+			const file = keptAt(cacheDir, pkg.hash);
 			const tmp = `${file}.${process.pid}.tmp`;
 			fs.writeFileSync(tmp, bytes);
 			fs.renameSync(tmp, file);
@@ -143,7 +151,7 @@ function cString(buf, at, len) {
 	return buf.toString('utf8', at, end === -1 || end > at + len ? at + len : end);
 }
 
-/** pax records "len key=value\n": path and linkpath are all that matter here. */
+/** pax records "len key=value\n": only the path matters here (links are skipped). */
 function paxPath(data) {
 	let out;
 	for (let at = 0; at < data.length; ) {
@@ -194,13 +202,13 @@ function unpack(tgz, into, where, made, bins = {}) {
 		if (!['0', '5', '7'].includes(type)) continue; // links, devices, fifos: npm skips them too
 		const rel = full.split('/').slice(1).filter((p) => p && p !== '.');
 		if (rel.length === 0) continue;
+		let relPath = rel.join('/');
 		if (type !== '5') {
-			const relPath = rel.join('/');
 			const base = rel[rel.length - 1];
 			if (base === '.npmignore') sawIgnores.add(relPath);
 			else if (base === '.gitignore') {
-				const ni = relPath.replace(/\.gitignore$/, '.npmignore');
-				if (sawIgnores.has(ni)) continue;
+				relPath = relPath.replace(/\.gitignore$/, '.npmignore');
+				if (sawIgnores.has(relPath)) continue;
 				rel[rel.length - 1] = '.npmignore';
 			}
 		}
@@ -217,7 +225,7 @@ function unpack(tgz, into, where, made, bins = {}) {
 			fs.mkdirSync(dir, { recursive: true });
 			made.add(dir);
 		}
-		const exe = binFiles.has(rel.join('/')) ? 0o111 : 0;
+		const exe = binFiles.has(relPath) ? 0o111 : 0;
 		fs.writeFileSync(target, data, { mode: (((mode | 0o666) & ~0o022) | exe | 0o600) & 0o7777 });
 	}
 }
@@ -281,7 +289,7 @@ async function unpackLockfile(dir, { cacheDir, registry = 'https://registry.npmj
 	return { packages: packages.length, downloaded };
 }
 
-module.exports = { unpackLockfile, lockedPackages, unpack };
+module.exports = { unpackLockfile };
 
 if (require.main === module) {
 	const [dir, cacheDir, registry] = process.argv.slice(2);
