@@ -212,6 +212,52 @@ describe('two executions of the same work at the same moment', () => {
 		expect(cancelsOf('C-R6')).toHaveLength(1);
 	});
 
+	it('refused, its own "sent" there and nothing else yet: it asks once more after a while, and finds the other\'s "applied" written again', async () => {
+		// The other's "applied" was lost from the row for a moment (a write that read the row before
+		// it); the other execution writes it again at its end (close checks its strings once more).
+		await run(new ProcessedStore(), cancel({ requestId: 'R-R9' }), ['C-R9']);
+		const store = new Racy();
+		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R9', 'R-R9'])).digest('base64');
+		let probes = 0;
+		store.before = (call) => {
+			if (call.kinds.includes('d') && ++probes === 2) [...store.rows.values()][0].push(hash('a'));
+		};
+		const a = await run(store, cancel({ requestId: 'R-R9' }), ['C-R9']);
+		expect(probes).toBe(2);
+		expect(a.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, fault: 'concurrentExecution', probablyAppliedEarlier: true });
+	});
+
+	it('refused, it finds "applied" and "refused" together (another execution\'s read left them): outcome unknown, and it keeps neither', async () => {
+		await run(new ProcessedStore(), cancel({ requestId: 'R-R11' }), ['C-R11']);
+		const store = new Racy();
+		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R11', 'R-R11'])).digest('base64');
+		store.before = (call) => {
+			// A check by another execution put them in, and a write that read the row then kept them.
+			if (!call.kinds.includes('d')) return;
+			[...store.rows.values()][0].push(hash('a'), hash('r'));
+			store.before = undefined;
+		};
+		const a = await run(store, cancel({ requestId: 'R-R11' }), ['C-R11']);
+		expect(a.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, fault: 'concurrentExecution', probablyAppliedEarlier: true });
+		const rerun = await run(store, cancel({ requestId: 'R-R11' }), ['C-R11']);
+		expect(rerun.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, probablyAppliedEarlier: true });
+	});
+
+	it('a string lost after the run\'s last write (a write that read the row before it) is found missing a moment later and written again', async () => {
+		const store = new Racy();
+		let dropped = false;
+		store.after = (call) => {
+			// The end-of-run write of every string ("sent" and "applied" in one call), then the loss.
+			if (!dropped && call.kinds === 's,a') dropped = !![...store.rows.values()][0].pop();
+		};
+		await run(store, cancel(), ['C-R10']);
+		expect(dropped).toBe(true);
+		store.after = undefined;
+		const rerun = await run(store, cancel(), ['C-R10']);
+		expect(rerun.items[0].json).toMatchObject({ success: true, appliedEarlier: true });
+		expect(cancelsOf('C-R10')).toHaveLength(1);
+	});
+
 	it('a node\'s first two executions at once: the second one\'s first write fails (n8n inserts the row twice); it reads again and keeps a record', async () => {
 		const store = new Racy();
 		const both = flag();

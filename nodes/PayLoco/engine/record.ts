@@ -31,6 +31,10 @@ const MAX_GENERATIONS = 20;
 /** Before a refusal asks the record again: a floor, and a ceiling for a slow database. */
 const PROBE_WAIT_MS = 25 + LATER_MS;
 const PROBE_WAIT_MAX_MS = 2000;
+/** How often a run's end writes its strings again while some were found lost since the last write. */
+const KEEP_ROUNDS = 5;
+/** Before each time a refusal with no other sender seen asks the record again, in waits (waitMs). */
+const PROBE_WAITS = [1, 2, 4];
 /** How many items one call writes "sent" for, ahead of sending them (sendOrder). */
 const SENT_AHEAD = 32;
 
@@ -204,23 +208,22 @@ export class RunRecord {
 		const definite = error instanceof Refusal || error instanceof VoidNotCompleted || (error instanceof Fault && !error.details.outcomeUnknown);
 		if (!definite) return { error, extra };
 		if (!sentBy && !(error instanceof VoidNotCompleted)) {
-			// No other sender was seen before sending. Ask once more: an execution that started at the
-			// same moment and wrote "sent" at the same moment as this one (the store has no lock, so
-			// neither saw the other's) leaves "applied" once PayLoco applied its request, or "d".
-			// Its "applied" is written as this refusal comes back: wait for that write first (as long
-			// as two of this run's calls took), else this check reads the row before it and then
-			// writes the row back without it.
+			// No other sender was seen before sending. Ask again: an execution that wrote "sent" at the
+			// same moment as this one (no lock: neither saw the other's) leaves "applied" once PayLoco
+			// applied its request, or "d". Wait for that write first (as long as two of this run's calls
+			// took), else this check reads the row before it and writes it back without it; then twice
+			// more, each wait longer: a third execution's write can lose that "applied" for a while (the
+			// other's close writes it again), and the other's process can be slower than this one.
 			const [sent, applied, other, refused] = [this.key('s', i), this.key('a', i), this.key('d', i), this.key('r', i)];
-			for (let round = 0; round < 2 && !sentBy; round++) {
-				await sleep(Math.min(PROBE_WAIT_MAX_MS, PROBE_WAIT_MS + 2 * this.queue.slowestMs));
-				// This run's own "sent" is written again with the check (it is kept): if it was gone, other
-				// executions wrote the row meanwhile and may have lost the other's strings; those are
-				// written again when that other execution ends (close), so look once more after a while.
+			for (let k = 0; k < PROBE_WAITS.length && !sentBy; k++) {
+				await sleep(PROBE_WAITS[k] * this.waitMs());
+				// This run's own "sent" is written again with the check (it is kept).
 				const [found] = await Promise.all([this.queue.probe([applied, other, refused]), this.queue.record([sent])]);
-				// "Applied" with "refused" is a concurrent check's leftovers (see read), not an answer.
+				// "Applied" with "refused" is a concurrent check's leftovers (see read), not an answer, but
+				// still a sign: this run's read found neither, so another execution read this work since
+				// (and one that reads, sends). So the refusal may be its doing: outcome unknown.
 				const appliedByOther = found.has(applied) && !found.has(refused);
-				if (found.has(other) || appliedByOther) sentBy = 'concurrent';
-				else if (found.has(sent)) break;
+				if (found.has(other) || found.has(applied)) sentBy = 'concurrent';
 				// Kept by this run too (and written again at its end): the other's may yet be lost.
 				if (appliedByOther) this.queue.later([applied]);
 			}
@@ -237,6 +240,29 @@ export class RunRecord {
 		return { error: new UnknownAfterRetry(other, error as Refusal | Fault, history), extra: { ...extra, sentEarlier: true, probablyAppliedEarlier: true } };
 	}
 
+	/** As long as two of this run's store calls took, and a floor: what another execution's call may take. */
+	private waitMs(): number {
+		return Math.min(PROBE_WAIT_MAX_MS, PROBE_WAIT_MS + 2 * (this.queue?.slowestMs ?? 0));
+	}
+
+	/**
+	 * Writes every string of this run again, in one call: the store has no lock, so another
+	 * execution's write based on an older read, or its check taking out a string it did not find,
+	 * loses this run's. Then again after a wait (as long as two such calls: another's call in flight
+	 * has landed by then), until two writes in a row find nothing lost (one can be fooled: another's
+	 * check puts the string there for a moment). A string lost after the last write is lost for
+	 * good: a lost "applied" makes a later delivery send the card again.
+	 */
+	private async keepWritten(queue: StoreQueue): Promise<void> {
+		const strings = [...queue.written];
+		const intact = (found: Set<string>) => strings.every((key) => found.has(key));
+		let clean = intact(await queue.record(strings)) ? 1 : 0;
+		for (let round = 0; round < KEEP_ROUNDS && clean < 2 && !queue.failure; round++) {
+			await sleep(Math.min(PROBE_WAIT_MAX_MS, LATER_MS + 2 * queue.lastMs));
+			clean = intact(await queue.record(strings)) ? clean + 1 : 0;
+		}
+	}
+
 	/** Waits for every write; says, as a hint, when there is no record or it could not be written. */
 	async close(fns: IExecuteFunctions): Promise<void> {
 		await this.queue?.idle();
@@ -251,9 +277,7 @@ export class RunRecord {
 			}
 			await this.queue.forget(mine);
 		}
-		// Once more, all in one call: a write of another execution that read the row before one of
-		// this run's writes and wrote it back after has lost that string (the store has no lock).
-		if (this.queue && this.queue.written.size > 0) await this.queue.record([...this.queue.written]);
+		if (this.queue && this.queue.written.size > 0) await this.keepWritten(this.queue);
 		await this.queue?.idle();
 		const problem = this.missing ?? (this.queue?.failure ? `writing it failed: ${this.queue.failure}` : undefined);
 		if (!problem || !this.op.changesState) return;

@@ -23,8 +23,9 @@ export class StoreQueue {
 	private busy: Promise<void> | undefined;
 	private timer: Promise<void> | undefined;
 	failure: string | undefined;
-	/** The longest a call of this run took (a read and a write of the row in n8n's database). */
+	/** The longest a call of this run took (a read and a write of the row in n8n's database), and the last. */
 	slowestMs = 0;
+	lastMs = 0;
 
 	constructor(private readonly store: Store) {}
 
@@ -85,7 +86,8 @@ export class StoreQueue {
 					const started = Date.now();
 					// Once each: n8n would store a string given twice in one call twice.
 					const seen = await this.store.checkProcessedAndRecord([...new Set([...records, ...probes])], 'node', KEEP);
-					this.slowestMs = Math.max(this.slowestMs, Date.now() - started);
+					this.lastMs = Date.now() - started;
+					this.slowestMs = Math.max(this.slowestMs, this.lastMs);
 					found = new Set(seen.processed.map(String));
 					const kept = new Set(records);
 					const taken = seen.new.map(String).filter((key) => !kept.has(key));
