@@ -59,6 +59,16 @@ describe('two executions of the same work at the same moment', () => {
 			this.removed?.();
 		}
 	}
+	/**
+	 * Another execution (its own record, not seen here) cancelled the card under the same mapped ID;
+	 * the store is the one this test's run sees, with the card's strings as n8n hashes them.
+	 */
+	async function afterOther(card: string, id: string) {
+		await run(new ProcessedStore(), cancel({ requestId: id }), [card]);
+		const store = new Racy();
+		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', card, id])).digest('base64');
+		return { store, hash, row: () => [...store.rows.values()][0] };
+	}
 	const flag = () => {
 		let set!: () => void;
 		const done = new Promise<void>((resolve) => (set = resolve));
@@ -160,17 +170,13 @@ describe('two executions of the same work at the same moment', () => {
 	});
 
 	it('refused, and this run\'s own "sent" is gone from the row (others rewrote it): it looks once more, and finds the other\'s "applied" written again', async () => {
-		// The other execution: its own record (not seen here), the same mapped ID; it cancels the card.
-		await run(new ProcessedStore(), cancel({ requestId: 'R-R7' }), ['C-R7']);
-		const store = new Racy();
-		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R7', 'R-R7'])).digest('base64');
+		const { store, hash, row } = await afterOther('C-R7', 'R-R7');
 		let probes = 0;
 		store.before = (call) => {
 			if (!call.kinds.includes('d')) return;
-			const row = [...store.rows.values()][0];
-			if (++probes === 1) row.splice(row.indexOf(hash('s')), 1);
+			if (++probes === 1) row().splice(row().indexOf(hash('s')), 1);
 			// Meanwhile the other execution ended and wrote its strings once more (close).
-			else row.push(hash('a'));
+			else row().push(hash('a'));
 		};
 		const a = await run(store, cancel({ requestId: 'R-R7' }), ['C-R7']);
 		expect(probes).toBe(2);
@@ -178,10 +184,7 @@ describe('two executions of the same work at the same moment', () => {
 	});
 
 	it('refused, it finds the other\'s "applied" and keeps it too: lost from the row later, the run writes it again at its end', async () => {
-		await run(new ProcessedStore(), cancel({ requestId: 'R-R8' }), ['C-R8']);
-		const store = new Racy();
-		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R8', 'R-R8'])).digest('base64');
-		const row = () => [...store.rows.values()][0];
+		const { store, hash, row } = await afterOther('C-R8', 'R-R8');
 		store.before = (call) => {
 			// The other execution's "applied" is there when this one asks ...
 			if (call.kinds.includes('d')) row().push(hash('a'));
@@ -198,29 +201,32 @@ describe('two executions of the same work at the same moment', () => {
 		expect(cancelsOf('C-R8')).toHaveLength(2);
 	});
 
-	it('a string that another execution\'s write lost is written again when the run ends', async () => {
+	it.each([
+		// As if another execution had read the row just before this "applied" and written it back just after.
+		{ when: 'when the run ends', kinds: 'a', card: 'C-R6' },
+		// The end-of-run write of every string ("sent" and "applied" in one call), then the loss.
+		{ when: 'after the run\'s last write too: found missing a moment later', kinds: 's,a', card: 'C-R10' },
+	])('a string that another execution\'s write lost is written again $when', async ({ kinds, card }) => {
 		const store = new Racy();
 		let dropped = false;
 		store.after = (call) => {
-			// As if another execution had read the row just before this "applied" and written it back just after.
-			if (!dropped && call.kinds === 'a') dropped = !![...store.rows.values()][0].pop();
+			if (!dropped && call.kinds === kinds) dropped = !![...store.rows.values()][0].pop();
 		};
-		await run(store, cancel(), ['C-R6']);
+		await run(store, cancel(), [card]);
 		expect(dropped).toBe(true);
-		const rerun = await run(store, cancel(), ['C-R6']);
+		store.after = undefined;
+		const rerun = await run(store, cancel(), [card]);
 		expect(rerun.items[0].json).toMatchObject({ success: true, appliedEarlier: true });
-		expect(cancelsOf('C-R6')).toHaveLength(1);
+		expect(cancelsOf(card)).toHaveLength(1);
 	});
 
 	it('refused, its own "sent" there and nothing else yet: it asks once more after a while, and finds the other\'s "applied" written again', async () => {
 		// The other's "applied" was lost from the row for a moment (a write that read the row before
 		// it); the other execution writes it again at its end (close checks its strings once more).
-		await run(new ProcessedStore(), cancel({ requestId: 'R-R9' }), ['C-R9']);
-		const store = new Racy();
-		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R9', 'R-R9'])).digest('base64');
+		const { store, hash, row } = await afterOther('C-R9', 'R-R9');
 		let probes = 0;
 		store.before = (call) => {
-			if (call.kinds.includes('d') && ++probes === 2) [...store.rows.values()][0].push(hash('a'));
+			if (call.kinds.includes('d') && ++probes === 2) row().push(hash('a'));
 		};
 		const a = await run(store, cancel({ requestId: 'R-R9' }), ['C-R9']);
 		expect(probes).toBe(2);
@@ -228,34 +234,17 @@ describe('two executions of the same work at the same moment', () => {
 	});
 
 	it('refused, it finds "applied" and "refused" together (another execution\'s read left them): outcome unknown, and it keeps neither', async () => {
-		await run(new ProcessedStore(), cancel({ requestId: 'R-R11' }), ['C-R11']);
-		const store = new Racy();
-		const hash = (kind: string) => createHash('md5').update(JSON.stringify([kind, 'card/cancel', 'C-R11', 'R-R11'])).digest('base64');
+		const { store, hash, row } = await afterOther('C-R11', 'R-R11');
 		store.before = (call) => {
 			// A check by another execution put them in, and a write that read the row then kept them.
 			if (!call.kinds.includes('d')) return;
-			[...store.rows.values()][0].push(hash('a'), hash('r'));
+			row().push(hash('a'), hash('r'));
 			store.before = undefined;
 		};
 		const a = await run(store, cancel({ requestId: 'R-R11' }), ['C-R11']);
 		expect(a.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, fault: 'concurrentExecution', probablyAppliedEarlier: true });
 		const rerun = await run(store, cancel({ requestId: 'R-R11' }), ['C-R11']);
 		expect(rerun.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, probablyAppliedEarlier: true });
-	});
-
-	it('a string lost after the run\'s last write (a write that read the row before it) is found missing a moment later and written again', async () => {
-		const store = new Racy();
-		let dropped = false;
-		store.after = (call) => {
-			// The end-of-run write of every string ("sent" and "applied" in one call), then the loss.
-			if (!dropped && call.kinds === 's,a') dropped = !![...store.rows.values()][0].pop();
-		};
-		await run(store, cancel(), ['C-R10']);
-		expect(dropped).toBe(true);
-		store.after = undefined;
-		const rerun = await run(store, cancel(), ['C-R10']);
-		expect(rerun.items[0].json).toMatchObject({ success: true, appliedEarlier: true });
-		expect(cancelsOf('C-R10')).toHaveLength(1);
 	});
 
 	it('a node\'s first two executions at once: the second one\'s first write fails (n8n inserts the row twice); it reads again and keeps a record', async () => {
