@@ -29,6 +29,7 @@ import { sleep } from '../../e2e/harness/process';
 import { RestSession } from '../../e2e/harness/rest';
 import { rsaKeyPair } from '../helpers/keys';
 import { sandboxCredentials, sentBody, verifiedByOpenssl } from '../helpers/payloco';
+import { postWebhook } from './webhook';
 import { nodeBuilder } from './workflow';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -158,11 +159,11 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 		const url = `${cluster.webhookUrl}/webhook/payloco-chargeback-alert`;
 		// Authenticated as the example requires: without the header, n8n refuses and nothing is cancelled.
 		expect(EXAMPLE_HOOK.parameters.authentication).toBe('headerAuth');
-		const stranger = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts[0]) });
+		const stranger = await postWebhook(url, JSON.stringify(alerts[0]));
 		expect(stranger.status).toBe(403);
-		const headers = { 'content-type': 'application/json', [HOOK_AUTH.name]: HOOK_AUTH.value };
+		const headers = { [HOOK_AUTH.name]: HOOK_AUTH.value };
 		const post = async (alert: (typeof alerts)[number]) => {
-			const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(alert) });
+			const res = await postWebhook(url, JSON.stringify(alert), headers);
 			const text = await res.text();
 			let body: Record<string, unknown> = {};
 			try {
@@ -206,7 +207,7 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 	}, 240_000);
 
 	test(`big batch: one execution on a worker cancels ${BIG} cards in input order, each once, every requestTime fresh`, async () => {
-		const res = await fetch(`${cluster.webhookUrl}/webhook/payloco-big-${line}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+		const res = await postWebhook(`${cluster.webhookUrl}/webhook/payloco-big-${line}`, '{}');
 		expect(res.status).toBe(200);
 		const [execution] = await cluster.main.waitForExecutions(big.id, 1, 300_000);
 		expect(execution.status).toBe('success');
@@ -232,7 +233,7 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 	}, 420_000);
 
 	test(`worker killed mid-run: every card PayLoco saw came under one request ID, none cancelled twice`, async () => {
-		const res = await fetch(`${cluster.webhookUrl}/webhook/payloco-kill-${line}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+		const res = await postWebhook(`${cluster.webhookUrl}/webhook/payloco-kill-${line}`, '{}');
 		expect(res.status).toBe(200);
 		const cards = new Set(killCards);
 		const sent = () => slowSandbox.requests.filter((r) => cards.has(String(sentBody(r).cardId))).length;
@@ -287,7 +288,7 @@ describe.each([1, 2] as N8nLine[])('queue mode, n8n %i.x: main + webhook + 2 wor
 				// n8n 2.41's Retry of an execution its dead worker saved nothing of runs no node (measured):
 				// the operator runs the same batch again instead, here by calling the same webhook.
 				const known = new Set((await cluster.main.listExecutions({ workflowId: kill.id })).map((e) => e.id));
-				const again = await fetch(`${cluster.webhookUrl}/webhook/payloco-kill-${line}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+				const again = await postWebhook(`${cluster.webhookUrl}/webhook/payloco-kill-${line}`, '{}');
 				expect(again.status).toBe(200);
 				let rerun: N8nExecution | undefined;
 				deadline = Date.now() + 240_000;

@@ -8,6 +8,7 @@ import { storedRun } from '../../e2e/harness/n8n';
 import type { N8nExecution } from '../../e2e/harness/n8n';
 import type { Sandbox } from '../../sandbox/server';
 import { sentBody } from '../helpers/payloco';
+import { postWebhook } from './webhook';
 
 /** The nodes of the workflows here that change a card or a pre-authorization. */
 export const ACTION_NODES = ['Cancel Card', 'Void Pre-Authorization'];
@@ -49,7 +50,7 @@ export interface Answer {
 }
 
 export async function postJson(url: string, body: object, headers: Record<string, string>): Promise<Answer> {
-	const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+	const res = await postWebhook(url, JSON.stringify(body), headers);
 	const text = await res.text();
 	let outcome = text.slice(0, 200);
 	try {
