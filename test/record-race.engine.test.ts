@@ -236,10 +236,16 @@ describe('two executions of the same work at the same moment', () => {
 	it('refused, it finds "applied" and "refused" together (another execution\'s read left them): outcome unknown, and it keeps neither', async () => {
 		const { store, hash, row } = await afterOther('C-R11', 'R-R11');
 		store.before = (call) => {
-			// A check by another execution put them in, and a write that read the row then kept them.
+			// A check by another execution put them in, and a write that read the row then kept them ...
 			if (!call.kinds.includes('d')) return;
 			row().push(hash('a'), hash('r'));
 			store.before = undefined;
+			// ... until that other execution's own write took them out again, right after this ask:
+			// an "applied" still there afterwards is one this run kept.
+			store.after = () => {
+				for (const kind of ['a', 'r']) row().splice(row().indexOf(hash(kind)), 1);
+				store.after = undefined;
+			};
 		};
 		const a = await run(store, cancel({ requestId: 'R-R11' }), ['C-R11']);
 		expect(a.items[0].json).toMatchObject({ success: false, outcomeUnknown: true, fault: 'concurrentExecution', probablyAppliedEarlier: true });
